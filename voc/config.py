@@ -1,0 +1,71 @@
+"""Every default of voc in one frozen dataclass; ``Config.from_toml`` reads overrides from a file.
+
+The CLI builds a Config from its options; the library takes one (or uses the defaults). Nothing else
+holds settings, so two Pipelines with different configs can live side by side in one process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voc.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for every stage. All fields have working defaults.
+
+    Example:
+        >>> Config().convert
+        't2s'
+        >>> Config().replace(convert="tw2sp").convert
+        'tw2sp'
+    """
+
+    # normalise
+    convert: str = "t2s"  #: OpenCC config to the internal script: t2s, tw2sp, hk2s, tw2s, s2t (no ".json")
+    redact_pii: bool = True  #: replace phones, emails, ID and bank-card numbers by <PHONE>, <EMAIL>, ...
+    max_repeat: int = 3  #: longest run of one repeated character kept (好好好好好 -> 好好好)
+    # segment
+    segmenter: str = "auto"  #: "jieba" (own jieba.Tokenizer), "rjieba" (Rust port) or "auto" (rjieba if installed)
+    user_dict: Path | None = None  #: extra jieba user dictionary, on top of the shipped lexicons/userdict.txt
+    hmm: bool = True  #: jieba's HMM for unknown words
+    # tag
+    codeframe: Path | None = None  #: codeframe TOML; None = the shipped lexicons/codeframe.toml
+    model_dir: Path | None = None  #: trained theme/sentiment model directory (voc train); None = rules only
+    neutral_band: float = 0.15  #: |score| below this is "neutral"
+    # metrics / drivers
+    nps_promoter_min: int = 9
+    nps_detractor_max: int = 6
+    csat_scale: int = 5
+    csat_top_box: int = 2  #: CSAT counts the top N boxes (2 -> 4 and 5 on a 1-5 scale)
+    bootstrap: int = 1000
+    seed: int = 0
+    low_n: int = 30
+    period: str = "M"  #: "W" (week) or "M" (month) for trend views
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with some fields changed (None values are ignored, so CLI defaults pass through)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Config:
+        """Read a ``[voc]`` table (or top-level keys) from a TOML file."""
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {p} not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: {exc}") from exc
+        data = data.get("voc", data)
+        paths = {"user_dict", "codeframe", "model_dir"}
+        data = {k: (Path(v) if k in paths and v else v) for k, v in data.items()}
+        return cls().replace(**data)

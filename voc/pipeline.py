@@ -1,0 +1,408 @@
+"""The pipeline: the only place that knows the order of the stages.
+
+responses -> :class:`~voc.normalise.Normaliser` -> :class:`~voc.segment.Segmenter` ->
+:class:`~voc.sentiment.SentimentAnalyzer` clauses -> :class:`~voc.themes.ThemeTagger` mentions ->
+per-theme sentiment -> :class:`TagResult` (and, for frames, the ``voc tag`` columns).
+
+A :class:`Pipeline` holds its own converter, segmenter, lexicons and models, built lazily on first use and
+shared by threads; two pipelines with different settings can live in one process.
+
+Example:
+    >>> r = Pipeline().tag("物流很快，但是客服态度很差")
+    >>> r.themes, r.theme_sentiment["logistics"], r.theme_sentiment["service"], r.sentiment
+    (('logistics', 'service'), 'positive', 'negative', 'negative')
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from voc import schema
+from voc.codeframe import Codeframe, load_codeframe
+from voc.config import Config
+from voc.errors import ConfigError
+from voc.normalise import Normalised, Normaliser
+from voc.segment import Segmenter
+from voc.sentiment import Clause, SentimentAnalyzer
+from voc.themes import RawMention, ThemeTagger
+
+MAX_TEXT_CHARS = 20_000  #: longer texts are tagged on their first MAX_TEXT_CHARS characters (noted in the result)
+MODEL_MANIFEST = "voc-model.json"
+PARALLEL_MIN_TEXTS = 4000  #: below this many distinct texts, one process is faster than starting workers
+_worker_pipeline: list[Pipeline] = []  # set in worker processes only (see _init_worker)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One theme mention: what, how the customer feels, and where (offsets into the ORIGINAL text)."""
+
+    theme: str
+    subtheme: str
+    sentiment: str
+    score: float
+    confidence: float
+    span: str
+    start: int
+    end: int
+    source: str = "rules"
+
+    @property
+    def code(self) -> str:
+        """``theme.subtheme``."""
+        return f"{self.theme}.{self.subtheme}"
+
+    def evidence(self) -> str:
+        """``theme.subtheme:span@start-end`` as in the ``evidence`` column."""
+        span = self.span.replace("|", "/").replace("\n", " ")
+        return f"{self.code}:{span}@{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class TagResult:
+    """Themes and sentiment of one text."""
+
+    text: str
+    normalised: str
+    sentiment: str
+    score: float
+    themes: tuple[str, ...] = ()
+    subthemes: tuple[str, ...] = ()
+    theme_sentiment: dict[str, str] = field(default_factory=dict)
+    theme_scores: dict[str, float] = field(default_factory=dict)
+    mentions: tuple[Mention, ...] = ()
+    truncated: bool = False
+
+    @property
+    def evidence(self) -> str:
+        """All mentions as ``a.b:span@s-e|...`` (the ``evidence`` column)."""
+        return "|".join(m.evidence() for m in self.mentions)
+
+
+class Pipeline:
+    """Normalise, segment and tag texts with one configuration.
+
+    Args:
+        config: settings; defaults when None.
+        codeframe: a Codeframe or path (overrides ``config.codeframe``).
+        model_dir: a directory written by ``voc train`` (overrides ``config.model_dir``).
+        sentiment_model: "default" (the shipped model, when installed), None (lexicon only) or a model.
+    """
+
+    def __init__(self, config: Config | None = None, *, codeframe: Codeframe | str | Path | None = None,
+                 model_dir: str | Path | None = None, sentiment_model: Any = "default") -> None:
+        self.config = config or Config()
+        self.codeframe = codeframe if codeframe is not None else self.config.codeframe
+        self.model_dir = Path(model_dir) if model_dir is not None else self.config.model_dir
+        self.sentiment_model = sentiment_model
+        self._lock = threading.Lock()
+        self._parts: tuple[Normaliser, Segmenter, SentimentAnalyzer, ThemeTagger, Any] | None = None
+
+    # -- set-up ----------------------------------------------------------------------------------------
+    def _load(self) -> tuple[Normaliser, Segmenter, SentimentAnalyzer, ThemeTagger, Any]:
+        if self._parts is not None:
+            return self._parts
+        with self._lock:
+            if self._parts is not None:
+                return self._parts
+            normaliser = Normaliser(self.config)
+            def convert(phrase: str) -> str:  # phrases go through the same normalisation as texts
+                return normaliser.normalise(phrase).text
+
+            frame = self.codeframe if isinstance(self.codeframe, Codeframe) else load_codeframe(self.codeframe)
+            theme_model, sent_model = None, None
+            if self.model_dir is not None:
+                theme_model, sent_model = load_model_dir(self.model_dir)
+            if sent_model is None and self.sentiment_model == "default":
+                from voc.linear import load_default_sentiment_model
+
+                sent_model = load_default_sentiment_model()
+            elif sent_model is None and self.sentiment_model not in (None, "default"):
+                sent_model = self.sentiment_model
+            segmenter = Segmenter(self.config)
+            analyzer = SentimentAnalyzer(self.config, model=sent_model, convert=convert)
+            tagger = ThemeTagger(frame, convert=convert)
+            self._parts = (normaliser, segmenter, analyzer, tagger, theme_model)
+            return self._parts
+
+    def warm_up(self) -> Pipeline:
+        """Load dictionaries, lexicons and models now rather than on the first text. Returns self."""
+        self.tag("物流很快")
+        return self
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        """Top-level theme ids of the codeframe in use."""
+        return self._load()[3].frame.theme_ids
+
+    # -- tagging ---------------------------------------------------------------------------------------
+    def tag(self, text: str | None) -> TagResult:
+        """Themes, sentiment and evidence of one text.
+
+        Example:
+            >>> Pipeline().tag("送貨好慢，等咗三日").themes
+            ('logistics',)
+        """
+        return self.tag_many([text])[0]
+
+    def tag_many(self, texts: Iterable[str | None], *, workers: int = 1) -> list[TagResult]:
+        """:meth:`tag` over many texts; repeated texts are tagged once.
+
+        Args:
+            workers: processes to use; 0 means one per core. Worth it from a few thousand distinct texts.
+        """
+        items = [_as_text(t) for t in texts]
+        unique: dict[str, int] = {}
+        for t in items:
+            unique.setdefault(t, len(unique))
+        distinct = list(unique)
+        n_workers = (os.cpu_count() or 1) if workers == 0 else workers
+        if n_workers > 1 and len(distinct) >= PARALLEL_MIN_TEXTS:
+            results = self._tag_parallel(distinct, n_workers)
+        else:
+            results = self._tag_unique(distinct)
+        return [results[unique[t]] for t in items]
+
+    def _tag_parallel(self, texts: list[str], n_workers: int) -> list[TagResult]:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._load()  # forked workers inherit the loaded pipeline
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        size = max(500, -(-len(texts) // (n_workers * 4)))
+        parts = [texts[i:i + size] for i in range(0, len(texts), size)]
+        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context(method), initializer=_init_worker,
+                                 initargs=(self,)) as pool:
+            out: list[TagResult] = []
+            for chunk in pool.map(_work, parts):
+                out.extend(chunk)
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_lock"] = None
+        state["_parts"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _tag_unique(self, texts: Sequence[str]) -> list[TagResult]:
+        normaliser, segmenter, analyzer, tagger, theme_model = self._load()
+        prepared = []
+        for text in texts:
+            truncated = len(text) > MAX_TEXT_CHARS
+            norm = normaliser.normalise(text[:MAX_TEXT_CHARS] if truncated else text)
+            tokens = segmenter.tokenize(norm.text)
+            bounds = {t.start for t in tokens} | {t.end for t in tokens}
+            clauses = analyzer.clauses(norm.text, bounds)
+            mentions = tagger.find(norm.text, tokens, [(c.start, c.end) for c in clauses])
+            prepared.append((text, norm, clauses, mentions, truncated))
+        if theme_model is not None:
+            prepared = self._add_model_mentions(prepared, theme_model)
+        # model scores: whole texts, then the clauses that carry theme mentions
+        doc_model = analyzer.model_scores([p[1].text for p in prepared])
+        clause_keys: dict[str, int] = {}
+        per_doc_theme_clauses = []
+        for text, norm, clauses, mentions, _ in prepared:
+            by_theme: dict[str, list[Clause]] = {}
+            for m in mentions:
+                c = _clause_of(clauses, m.start)
+                if c is not None and c not in by_theme.setdefault(m.theme, []):
+                    by_theme[m.theme].append(c)
+            for cl in by_theme.values():
+                key = "，".join(norm.text[c.start:c.end] for c in cl)
+                clause_keys.setdefault(key, len(clause_keys))
+            per_doc_theme_clauses.append(by_theme)
+        clause_model = analyzer.model_scores(list(clause_keys))
+        out = []
+        for (text, norm, clauses, mentions, truncated), by_theme, dm in zip(prepared, per_doc_theme_clauses, doc_model):
+            lex, hits = analyzer.lexicon_score(clauses)
+            doc_score = analyzer.blend(lex, hits, dm)
+            theme_scores: dict[str, float] = {}
+            for theme, cl in by_theme.items():
+                tlex, thits = analyzer.lexicon_score(cl)
+                key = "，".join(norm.text[c.start:c.end] for c in cl)
+                cm = clause_model[clause_keys[key]]
+                if thits:
+                    theme_scores[theme] = analyzer.blend(tlex, thits, cm)
+                elif cm is not None:
+                    theme_scores[theme] = 0.5 * cm + 0.5 * doc_score
+                else:
+                    theme_scores[theme] = doc_score
+            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated))
+        return out
+
+    def _add_model_mentions(self, prepared: list[Any], model: Any) -> list[Any]:
+        probs = model.predict_proba([p[1].text for p in prepared])
+        classes = list(model.classes_)
+        thresholds = getattr(model, "thresholds_", None)
+        out = []
+        for (text, norm, clauses, mentions, truncated), row in zip(prepared, probs):
+            have = {m.theme for m in mentions}
+            added = list(mentions)
+            for k, label in enumerate(classes):
+                theme, _, sub = label.partition(".")
+                thr = float(thresholds[k]) if thresholds is not None else 0.5
+                if theme in have or row[k] < thr or not clauses:
+                    continue
+                best = max(clauses, key=lambda c: c.end - c.start)
+                added.append(RawMention(theme, sub or "other", norm.text[best.start:best.end], best.start, best.end,
+                                        float(row[k]), "model"))
+                have.add(theme)
+            out.append((text, norm, clauses, sorted(added, key=lambda m: m.start), truncated))
+        return out
+
+    def _result(self, text: str, norm: Normalised, doc_score: float, mentions: list[RawMention],
+                theme_scores: dict[str, float], analyzer: SentimentAnalyzer, truncated: bool) -> TagResult:
+        label = analyzer.label
+        final: list[Mention] = []
+        for m in mentions:
+            s, e = norm.to_original(m.start, m.end)
+            score = theme_scores.get(m.theme, doc_score)
+            final.append(Mention(m.theme, m.subtheme, label(score), round(score, 4), m.confidence,
+                                 norm.original[s:e], s, e, m.source))
+        themes = tuple(dict.fromkeys(m.theme for m in final))
+        subs = tuple(dict.fromkeys(m.code for m in final))
+        return TagResult(
+            text=text, normalised=norm.text, sentiment=label(doc_score), score=round(doc_score, 4), themes=themes,
+            subthemes=subs, theme_sentiment={t: label(theme_scores.get(t, doc_score)) for t in themes},
+            theme_scores={t: round(theme_scores.get(t, doc_score), 4) for t in themes}, mentions=tuple(final),
+            truncated=truncated,
+        )
+
+    # -- frames ----------------------------------------------------------------------------------------
+    def tag_frame(self, df: pd.DataFrame, *, text: str, format: str = "wide", workers: int = 1,
+                  progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> pd.DataFrame:
+        """Add the ``voc tag`` columns to a copy of ``df`` (``format="long"``: one row per mention).
+
+        Example:
+            >>> df = pd.DataFrame({"comment": ["物流太慢了", "性价比很高"]})
+            >>> Pipeline().tag_frame(df, text="comment")["themes"].tolist()
+            ['logistics', 'price']
+        """
+        schema.require_columns(df, [text], option="--text")
+        if format not in ("wide", "long"):
+            raise ConfigError(f"format must be 'wide' or 'long', not {format!r}")
+        results: list[TagResult] = []
+        values = df[text].tolist()
+        for start in range(0, len(values), batch_size):
+            chunk = values[start:start + batch_size]
+            results.extend(self.tag_many(chunk, workers=workers))
+            if progress is not None:
+                progress(len(chunk))
+        return results_to_frame(df, results, theme_ids=self.theme_ids, format=format)
+
+
+def results_to_frame(df: pd.DataFrame, results: Sequence[TagResult], *, theme_ids: Sequence[str],
+                     format: str = "wide") -> pd.DataFrame:
+    """The ``voc tag`` output columns for ``results`` (row-aligned with ``df``), added to a copy of ``df``."""
+    if format == "long":
+        rows = []
+        ids = df[schema.RESPONSE_ID].tolist() if schema.RESPONSE_ID in df.columns else [str(i + 1) for i in range(len(df))]
+        for rid, r in zip(ids, results):
+            for m in r.mentions:
+                rows.append({schema.RESPONSE_ID: rid, schema.THEME: m.theme, schema.SUBTHEME: m.subtheme,
+                             schema.MENTION_SENTIMENT: m.sentiment, schema.MENTION_SCORE: m.score,
+                             schema.CONFIDENCE: round(m.confidence, 3), schema.SPAN: m.span, schema.START: m.start,
+                             schema.END: m.end, schema.SOURCE: m.source, schema.SENTIMENT: r.sentiment})
+        cols = [schema.RESPONSE_ID, schema.THEME, schema.SUBTHEME, schema.MENTION_SENTIMENT, schema.MENTION_SCORE,
+                schema.CONFIDENCE, schema.SPAN, schema.START, schema.END, schema.SOURCE, schema.SENTIMENT]
+        return pd.DataFrame(rows, columns=cols)
+    new: dict[str, list[Any]] = {
+        schema.THEMES: [";".join(r.themes) for r in results],
+        schema.SUBTHEMES: [";".join(r.subthemes) for r in results],
+        schema.SENTIMENT: [r.sentiment for r in results],
+        schema.SENTIMENT_SCORE: [r.score for r in results],
+    }
+    for t in theme_ids:
+        new[schema.theme_sentiment_column(t)] = [r.theme_sentiment.get(t, "") for r in results]
+    new[schema.EVIDENCE] = [r.evidence for r in results]
+    clash = [c for c in new if c in df.columns]
+    base = df.drop(columns=clash) if clash else df
+    return base.assign(**new)
+
+
+def load_model_dir(path: str | Path) -> tuple[Any, Any]:
+    """Load a ``voc train`` directory: (theme model or None, sentiment model or None).
+
+    Raises:
+        ConfigError: the directory is missing, has no manifest, or was written by an incompatible voc.
+    """
+    import json
+
+    from voc.linear import LinearTextModel
+
+    p = Path(path)
+    if not p.is_dir():
+        raise ConfigError(f"model directory {p} not found (train one with: voc train LABELLED.csv -o {p})")
+    manifest = p / MODEL_MANIFEST
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p} is not a voc model directory: {MODEL_MANIFEST} is missing") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{manifest} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+    if meta.get("format") != "voc-model" or meta.get("version") != 1:
+        raise ConfigError(f"{manifest}: format {meta.get('format')!r} version {meta.get('version')!r} is not "
+                          "supported by this voc (expected voc-model version 1); retrain with `voc train`")
+    themes = LinearTextModel.load(p / "themes") if (p / "themes").is_dir() else None
+    sentiment = LinearTextModel.load(p / "sentiment") if (p / "sentiment").is_dir() else None
+    if themes is None and sentiment is None:
+        raise ConfigError(f"model directory {p} holds neither a themes/ nor a sentiment/ model")
+    return themes, sentiment
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _clause_of(clauses: Sequence[Clause], pos: int) -> Clause | None:
+    for c in clauses:
+        if c.start <= pos < c.end:
+            return c
+    return None
+
+
+
+def normalise_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
+                    normaliser: Normaliser | None = None) -> pd.DataFrame:
+    """``df`` plus ``text_normalised`` (the ``voc normalise`` output)."""
+    schema.require_columns(df, [text], option="--text")
+    norm = normaliser or Normaliser(config)
+    return df.assign(**{schema.TEXT_NORMALISED: [norm.normalise(_as_text(v)).text for v in df[text].tolist()]})
+
+
+def segment_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
+                  normaliser: Normaliser | None = None, segmenter: Segmenter | None = None) -> pd.DataFrame:
+    """``df`` plus ``text_normalised`` and ``tokens`` (space-joined words; the ``voc segment`` output)."""
+    out = normalise_texts(df, text=text, config=config, normaliser=normaliser)
+    seg = segmenter or Segmenter(config)
+    tokens = [" ".join(w.replace(" ", "_") for w in seg.cut(t)) for t in out[schema.TEXT_NORMALISED].tolist()]
+    return out.assign(**{schema.TOKENS: tokens})
+
+
+def _init_worker(pipeline: Pipeline) -> None:
+    _worker_pipeline[:] = [pipeline]
+
+
+def _work(texts: list[str]) -> list[TagResult]:
+    return _worker_pipeline[0]._tag_unique(texts)

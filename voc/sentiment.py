@@ -1,0 +1,296 @@
+"""Clause-level sentiment: lexicon, negation, degree words, contrast; overall and per span.
+
+The text (already normalised) is cut into clauses at punctuation and at contrast words (但是, 不过, 但係,
+...). In each clause, sentiment words from ``lexicons/sentiment.tsv`` score -2..2; a negator shortly before
+a word flips and dampens it (没有破损 is good news, 唔好食 is bad), a degree word scales it (非常, 有点,
+Cantonese 好), and a question with 为什么/难道 leans negative. The clause after a contrast word weighs
+more than the clause before it. A linear model (see :mod:`voc.linear`), when given, adds what the lexicon
+misses; the lexicon keeps the per-theme reading local to the clauses that mention a theme.
+
+Example:
+    >>> s = SentimentAnalyzer()
+    >>> s.label(s.score_text("物流很快，但是客服态度很差"))
+    'negative'
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from voc.config import Config
+from voc.errors import ConfigError
+from voc.segment import PhraseMatcher
+
+_PUNCT = re.compile(r"[，。！？；、,.!?;~～\n…]+|\s{1,}")
+_QUESTION = re.compile(r"(为什么|为啥|怎么|凭什么|难道|有没有搞错|搞什么)")
+_IRONY = re.compile(r"(这也叫|也配叫|还好意思)")
+
+
+class ProbaModel(Protocol):
+    """What the analyzer needs of a sentiment model: class names and probabilities."""
+
+    classes_: Sequence[str]
+
+    def predict_proba(self, texts: Sequence[str]) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One clause of a normalised text: span, contrast weight and lexicon score (unsquashed)."""
+
+    start: int
+    end: int
+    weight: float
+    lexicon: float
+    hits: int
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Sentiment words and modifiers, converted to the internal script."""
+
+    words: dict[str, float]
+    negators: tuple[str, ...]
+    degree: dict[str, float]
+    contrast: tuple[str, ...]
+    negation_window: int = 4
+    negation_factor: float = -0.8
+    contrast_after: float = 1.6
+    contrast_before: float = 0.6
+
+
+def _lexicon_dir() -> Path:
+    return Path(str(resources.files("voc.lexicons")))
+
+
+def load_lexicon(words_path: str | Path | None = None, modifiers_path: str | Path | None = None, *,
+                 convert: Callable[[str], str] | None = None) -> Lexicon:
+    """Read the sentiment word list (TSV: word, score) and the modifiers (TOML).
+
+    Raises:
+        ConfigError: a missing file, a bad score (line named), or bad TOML.
+    """
+    conv = convert or (lambda s: s)
+    wp = Path(words_path) if words_path else _lexicon_dir() / "sentiment.tsv"
+    mp = Path(modifiers_path) if modifiers_path else _lexicon_dir() / "sentiment_modifiers.toml"
+    words: dict[str, float] = {}
+    try:
+        lines = wp.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError as exc:
+        raise ConfigError(f"sentiment lexicon {wp} not found") from exc
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise ConfigError(f"{wp}, line {lineno}: expected 'word<TAB>score', got {line!r}")
+        try:
+            score = float(parts[1])
+        except ValueError as exc:
+            raise ConfigError(f"{wp}, line {lineno}: score {parts[1]!r} is not a number") from exc
+        if not -2.0 <= score <= 2.0:
+            raise ConfigError(f"{wp}, line {lineno}: score {score} is outside [-2, 2]")
+        words[conv(parts[0].strip())] = score
+    try:
+        mods = tomllib.loads(mp.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"sentiment modifiers {mp} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"sentiment modifiers {mp}: {exc}") from exc
+    contrast = mods.get("contrast", {})
+    return Lexicon(
+        words=words,
+        negators=tuple(conv(w) for w in mods.get("negators", [])),
+        degree={conv(k): float(v) for k, v in mods.get("degree", {}).items()},
+        contrast=tuple(conv(w) for w in contrast.get("words", [])),
+        negation_window=int(mods.get("negation_window", 4)),
+        negation_factor=float(mods.get("negation_factor", -0.8)),
+        contrast_after=float(contrast.get("after", 1.6)),
+        contrast_before=float(contrast.get("before", 0.6)),
+    )
+
+
+_SENT, _NEG, _DEG, _TURN = "s", "n", "d", "t"
+
+
+class SentimentAnalyzer:
+    """Lexicon sentiment of clauses and spans, optionally blended with a probabilistic model.
+
+    Args:
+        config: settings (``neutral_band``); defaults when None.
+        lexicon: a :class:`Lexicon`; the shipped one when None (loaded lazily).
+        model: an object with ``classes_`` and ``predict_proba(texts)`` (e.g. a LinearTextModel), or None.
+        model_weight: share of the model in blended scores (0..1).
+    """
+
+    def __init__(self, config: Config | None = None, *, lexicon: Lexicon | None = None,
+                 model: ProbaModel | None = None, model_weight: float = 0.6,
+                 convert: Callable[[str], str] | None = None) -> None:
+        self.config = config or Config()
+        self.lexicon = lexicon
+        self.model = model
+        self.model_weight = model_weight
+        self.convert = convert
+        self._matchers: tuple[PhraseMatcher, PhraseMatcher] | None = None
+        self._lock = threading.Lock()
+
+    # -- set-up --------------------------------------------------------------------------------------
+    def _get_matchers(self) -> tuple[PhraseMatcher, PhraseMatcher]:
+        if self._matchers is None:
+            with self._lock:
+                if self._matchers is None:
+                    if self.lexicon is None:
+                        self.lexicon = load_lexicon(convert=self.convert)
+                    lx = self.lexicon
+                    entries: list[tuple[str, tuple[str, float]]] = []
+                    entries += [(w, (_SENT, s)) for w, s in lx.words.items()]
+                    entries += [(w, (_NEG, lx.negation_factor)) for w in lx.negators]
+                    entries += [(w, (_DEG, f)) for w, f in lx.degree.items()]
+                    turns = PhraseMatcher([(w, (_TURN, 0.0)) for w in lx.contrast])
+                    self._matchers = (PhraseMatcher(entries), turns)
+        return self._matchers
+
+    @property
+    def contrast_words(self) -> tuple[str, ...]:
+        """Contrast words of the lexicon (after loading)."""
+        self._get_matchers()
+        assert self.lexicon is not None
+        return self.lexicon.contrast
+
+    # -- clauses -----------------------------------------------------------------------------------
+    def clauses(self, text: str, boundaries: set[int] | None = None) -> list[Clause]:
+        """Clauses of ``text`` with contrast weights and lexicon scores."""
+        matcher, turns_matcher = self._get_matchers()
+        lx = self.lexicon
+        assert lx is not None
+        # pieces between punctuation, cut again at contrast words
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for m in _PUNCT.finditer(text):
+            if m.start() > pos:
+                spans.append((pos, m.start()))
+            pos = m.end()
+        if pos < len(text):
+            spans.append((pos, len(text)))
+        cuts = [m.start for m in turns_matcher.find(text, boundaries)]
+        pieces: list[tuple[int, int, bool]] = []
+        for s, e in spans:
+            inner = [c for c in cuts if s <= c < e]
+            starts = [s] + [c for c in inner if c > s]
+            after_turn = [bool(inner) and inner[0] == s] + [True] * (len(starts) - 1)
+            for k, st in enumerate(starts):
+                en = starts[k + 1] if k + 1 < len(starts) else e
+                pieces.append((st, en, after_turn[k]))
+        weights = [1.0] * len(pieces)
+        for k, (_, _, after) in enumerate(pieces):
+            if after:
+                weights[k] = lx.contrast_after
+                if k > 0 and not pieces[k - 1][2]:
+                    weights[k - 1] = min(weights[k - 1], lx.contrast_before)
+        out = []
+        for (st, en, _), w in zip(pieces, weights):
+            local = None if boundaries is None else {b - st for b in boundaries if st <= b <= en}
+            piece = text[st:en]
+            score, hits = self._score_matches(piece, matcher.find(piece, local), text[en:en + 1])
+            out.append(Clause(st, en, w, score, hits))
+        return out
+
+    def _score_matches(self, text: str, matches: list[Any], end_mark: str) -> tuple[float, int]:
+        lx = self.lexicon
+        assert lx is not None
+        total = 0.0
+        hits = 0
+        pending_neg: tuple[int, float] | None = None  # (end offset, factor)
+        degree = 1.0
+        degree_end = -1
+        for k, m in enumerate(matches):
+            kinds = {p[0]: p[1] for p in m.payloads}
+            nxt = matches[k + 1] if k + 1 < len(matches) else None
+            next_is_word = nxt is not None and nxt.start - m.end <= 1 and _SENT in {p[0] for p in nxt.payloads}
+            if _DEG in kinds and (next_is_word or _SENT not in kinds):
+                degree = kinds[_DEG] if degree_end < 0 else degree * kinds[_DEG]
+                degree_end = m.end
+                continue
+            if _NEG in kinds and _SENT not in kinds:
+                pending_neg = (m.end, kinds[_NEG])
+                continue
+            if _SENT in kinds:
+                s = kinds[_SENT]
+                if degree_end >= 0 and m.start - degree_end <= 2:
+                    s *= degree
+                if pending_neg is not None and m.start - pending_neg[0] <= lx.negation_window:
+                    s *= pending_neg[1]
+                pending_neg = None
+                degree, degree_end = 1.0, -1
+                total += s
+                hits += 1
+        if hits and _IRONY.search(text):
+            total = -abs(total)
+        elif end_mark in ("?", "？") and _QUESTION.search(text):
+            total -= 0.6
+            hits += 1
+        if hits and end_mark in ("!", "！"):
+            total *= 1.2
+        return total, hits
+
+    # -- scores ------------------------------------------------------------------------------------
+    @staticmethod
+    def squash(x: float) -> float:
+        """Map an unbounded lexicon sum into [-1, 1]."""
+        return math.tanh(x / 1.5)
+
+    def lexicon_score(self, clauses: Sequence[Clause]) -> tuple[float, int]:
+        """Weighted lexicon score of some clauses in [-1, 1], and how many sentiment hits it rests on."""
+        hits = sum(c.hits for c in clauses)
+        if not hits:
+            return 0.0, 0
+        total = sum(c.lexicon * c.weight for c in clauses)
+        return self.squash(total), hits
+
+    def model_scores(self, texts: Sequence[str]) -> list[float | None]:
+        """Model score p(positive) − p(negative) per text, or None without a model / for empty texts."""
+        if self.model is None or not texts:
+            return [None] * len(texts)
+        idx = [i for i, t in enumerate(texts) if t.strip()]
+        out: list[float | None] = [None] * len(texts)
+        if not idx:
+            return out
+        proba = self.model.predict_proba([texts[i] for i in idx])
+        classes = list(self.model.classes_)
+        pos = classes.index("positive") if "positive" in classes else None
+        neg = classes.index("negative") if "negative" in classes else None
+        for row, i in enumerate(idx):
+            p = float(proba[row][pos]) if pos is not None else 0.0
+            n = float(proba[row][neg]) if neg is not None else 0.0
+            out[i] = p - n
+        return out
+
+    def blend(self, lexicon: float, hits: int, model: float | None) -> float:
+        """Combine a lexicon score and a model score into one score in [-1, 1]."""
+        if model is None:
+            return lexicon
+        if not hits:
+            return model
+        w = self.model_weight
+        return max(-1.0, min(1.0, w * model + (1 - w) * lexicon))
+
+    def score_text(self, text: str, boundaries: set[int] | None = None) -> float:
+        """Overall score of one normalised text (lexicon blended with the model when there is one)."""
+        lex, hits = self.lexicon_score(self.clauses(text, boundaries))
+        return self.blend(lex, hits, self.model_scores([text])[0])
+
+    def label(self, score: float) -> str:
+        """positive | neutral | negative for a score, with ``config.neutral_band`` around 0."""
+        band = self.config.neutral_band
+        if score >= band:
+            return "positive"
+        if score <= -band:
+            return "negative"
+        return "neutral"

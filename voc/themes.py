@@ -1,0 +1,125 @@
+"""Theme tagging: codeframe phrases matched over our jieba words, plus optional trained models.
+
+:class:`ThemeTagger` finds mentions of sub-themes in a normalised text. A mention is a phrase of the
+codeframe that (a) respects word boundaries (see :class:`voc.segment.PhraseMatcher`), (b) for contextual
+phrases such as 快/慢, has one of its ``near`` words in the same clause, and (c) has none of its
+``unless_near`` words there (态度 next to 快递员 is the courier, not the shop's staff). When a trained
+multi-label model is attached (``voc train``), themes it predicts with confidence are added, with the
+clause it scores highest as evidence; rules keep precedence for evidence spans.
+
+Sentiment per mention is decided by :mod:`voc.pipeline` from the clauses the mention sits in.
+
+Example:
+    >>> from voc.segment import Segmenter
+    >>> tagger = ThemeTagger()
+    >>> seg = Segmenter()
+    >>> text = "送餐很慢，菜也凉了"
+    >>> [(m.theme, m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
+    [('logistics', 'delivery_speed', '送餐'), ('product', 'taste', '菜'), ('logistics', 'delivery_speed', '凉了')]
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from voc.codeframe import Codeframe, load_codeframe
+from voc.segment import PhraseMatcher, Token
+
+RULE_CONFIDENCE = 0.9
+CONTEXT_CONFIDENCE = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class RawMention:
+    """A sub-theme found in the normalised text (offsets into the normalised text)."""
+
+    theme: str
+    subtheme: str
+    phrase: str
+    start: int
+    end: int
+    confidence: float
+    source: str = "rules"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    theme: str
+    subtheme: str
+    contextual: bool
+    near: tuple[str, ...]
+    unless_near: tuple[str, ...]
+
+
+class ThemeTagger:
+    """Find codeframe sub-themes in normalised text.
+
+    Args:
+        codeframe: a :class:`Codeframe` or a path to one; the shipped codeframe when None.
+        convert: converts codeframe phrases to the internal script (the Normaliser's OpenCC step),
+            so phrases written in Simplified also match when voc runs in another script.
+    """
+
+    def __init__(self, codeframe: Codeframe | str | None = None, *,
+                 convert: Callable[[str], str] | None = None) -> None:
+        self.codeframe = codeframe
+        self.convert = convert
+        self._matcher: PhraseMatcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def frame(self) -> Codeframe:
+        """The loaded codeframe."""
+        if not isinstance(self.codeframe, Codeframe):
+            self.codeframe = load_codeframe(self.codeframe)
+        return self.codeframe
+
+    def _get_matcher(self) -> PhraseMatcher:
+        if self._matcher is None:
+            with self._lock:
+                if self._matcher is None:
+                    conv = self.convert or (lambda s: s)
+                    entries: list[tuple[str, _Rule]] = []
+                    for theme in self.frame.themes:
+                        for sub in theme.subthemes:
+                            near = tuple(conv(w) for w in sub.near)
+                            unless = tuple(conv(w) for w in sub.unless_near)
+                            plain = _Rule(theme.id, sub.id, False, (), unless)
+                            ctx = _Rule(theme.id, sub.id, True, near, unless)
+                            entries += [(conv(p), plain) for p in sub.phrases]
+                            entries += [(conv(p), ctx) for p in sub.contextual]
+                    self._matcher = PhraseMatcher(entries)
+        return self._matcher
+
+    def find(self, text: str, tokens: Sequence[Token], clauses: Sequence[tuple[int, int]] | None = None,
+             ) -> list[RawMention]:
+        """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans."""
+        if not text:
+            return []
+        boundaries = {t.start for t in tokens} | {t.end for t in tokens}
+        spans = list(clauses) if clauses else [(0, len(text))]
+        out: list[RawMention] = []
+        for m in self._get_matcher().find(text, boundaries):
+            clause = _clause_text(text, spans, m.start, m.end)
+            seen: set[tuple[str, str]] = set()
+            for rule in m.payloads:
+                key = (rule.theme, rule.subtheme)
+                if key in seen:
+                    continue
+                rest = clause.replace(m.phrase, "", 1)
+                if rule.unless_near and any(w in clause for w in rule.unless_near if w != m.phrase):
+                    continue
+                if rule.contextual and not any(w in rest for w in rule.near):
+                    continue
+                seen.add(key)
+                conf = CONTEXT_CONFIDENCE if rule.contextual else RULE_CONFIDENCE
+                out.append(RawMention(rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf))
+        return out
+
+
+def _clause_text(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
+    for s, e in spans:
+        if s <= start < e:
+            return text[s:max(e, end)]
+    return text
