@@ -34,6 +34,7 @@ class SubTheme:
     contextual: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     unless_near: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,16 @@ def parse_codeframe(data: dict[str, Any], *, source: str = "<memory>", text: str
                 raise fail(f"sub-theme {tid}.{sid} is defined twice", f'id = "{sid}"')
             sub_seen.add(sid)
             fields = {}
-            for key in ("phrases", "contextual", "near", "unless_near"):
+            for key in ("phrases", "contextual", "near", "unless_near", "weak"):
                 val = s.get(key, [])
                 if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
                     raise fail(f"{tid}.{sid}: {key} must be a list of strings", f'id = "{sid}"')
                 fields[key] = tuple(v.strip() for v in val if v.strip())
             if fields["contextual"] and not fields["near"]:
                 raise fail(f"{tid}.{sid}: contextual phrases need a `near` list", f'id = "{sid}"')
-            if not fields["phrases"] and not fields["contextual"]:
+            if not fields["phrases"] and not fields["contextual"] and not fields["weak"]:
                 raise fail(f"{tid}.{sid} has no phrases", f'id = "{sid}"')
-            unknown = set(s) - {"id", "label", "phrases", "contextual", "near", "unless_near", "description"}
+            unknown = set(s) - {"id", "label", "phrases", "contextual", "near", "unless_near", "weak", "description"}
             if unknown:
                 raise fail(f"{tid}.{sid}: unknown key(s) {', '.join(sorted(unknown))}", f'id = "{sid}"')
             subs.append(SubTheme(id=sid, label=str(s.get("label", sid)), **fields))

@@ -203,7 +203,7 @@ class Pipeline:
             tokens = segmenter.tokenize(norm.text)
             bounds = {t.start for t in tokens} | {t.end for t in tokens}
             clauses = analyzer.clauses(norm.text, bounds)
-            mentions = tagger.find(norm.text, tokens, [(c.start, c.end) for c in clauses])
+            mentions = tagger.find(norm.text, tokens, [(c.start, c.end) for c in clauses], [c.hits > 0 for c in clauses])
             prepared.append((text, norm, clauses, mentions, truncated))
         if theme_model is not None:
             prepared = self._add_model_mentions(prepared, theme_model)

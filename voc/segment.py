@@ -246,6 +246,7 @@ class Segmenter:
 
 # -- phrase matching over segmented text ---------------------------------------------------------
 _WILDCARD = "*"
+_PARTICLES = set("了的啊吧呀哦呢啦嘛咯喔")  # a one-character phrase may be glued to these (咸了, 好的)
 _WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n]{0,6}?"
 
 
@@ -310,7 +311,8 @@ class PhraseMatcher:
                     if j > n:
                         continue
                     payloads = table.get(low[i:j])
-                    if payloads is None or not _aligned(i, j, boundaries):
+                    if payloads is None or not (_aligned(i, j, boundaries) or (
+                            length == 1 and boundaries is not None and i in boundaries and low[j:j + 1] in _PARTICLES)):
                         continue
                     out.append(PhraseMatch(i, j, text[i:j], payloads))
                     i = j - 1

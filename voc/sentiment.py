@@ -153,6 +153,7 @@ class SentimentAnalyzer:
                     entries += [(w, (_SENT, s)) for w, s in lx.words.items()]
                     entries += [(w, (_NEG, lx.negation_factor)) for w in lx.negators]
                     entries += [(w, (_DEG, f)) for w, f in lx.degree.items()]
+                    entries += [(w, (_TURN, 0.0)) for w in lx.contrast]
                     turns = PhraseMatcher([(w, (_TURN, 0.0)) for w in lx.contrast])
                     self._matchers = (PhraseMatcher(entries), turns)
         return self._matchers
@@ -212,6 +213,9 @@ class SentimentAnalyzer:
         degree_end = -1
         for k, m in enumerate(matches):
             kinds = {p[0]: p[1] for p in m.payloads}
+            if _TURN in kinds:  # 不过 is a turn, not a negator: nothing carries across it
+                pending_neg, degree, degree_end = None, 1.0, -1
+                continue
             nxt = matches[k + 1] if k + 1 < len(matches) else None
             next_is_word = nxt is not None and nxt.start - m.end <= 1 and _SENT in {p[0] for p in nxt.payloads}
             if _DEG in kinds and (next_is_word or _SENT not in kinds):

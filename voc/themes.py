@@ -50,6 +50,7 @@ class _Rule:
     contextual: bool
     near: tuple[str, ...]
     unless_near: tuple[str, ...]
+    weak: bool = False
 
 
 class ThemeTagger:
@@ -89,23 +90,31 @@ class ThemeTagger:
                             ctx = _Rule(theme.id, sub.id, True, near, unless)
                             entries += [(conv(p), plain) for p in sub.phrases]
                             entries += [(conv(p), ctx) for p in sub.contextual]
+                            weak = _Rule(theme.id, sub.id, False, (), unless, weak=True)
+                            entries += [(conv(p), weak) for p in sub.weak]
                     self._matcher = PhraseMatcher(entries)
         return self._matcher
 
     def find(self, text: str, tokens: Sequence[Token], clauses: Sequence[tuple[int, int]] | None = None,
-             ) -> list[RawMention]:
-        """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans."""
+             opinion: Sequence[bool] | None = None) -> list[RawMention]:
+        """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans.
+
+        ``opinion[k]`` tells whether clause k voices an opinion (has sentiment words); ``weak`` phrases
+        count only in such clauses. Without it, weak phrases always count.
+        """
         if not text:
             return []
         boundaries = {t.start for t in tokens} | {t.end for t in tokens}
         spans = list(clauses) if clauses else [(0, len(text))]
         out: list[RawMention] = []
         for m in self._get_matcher().find(text, boundaries):
-            clause = _clause_text(text, spans, m.start, m.end)
+            k = _clause_index(spans, m.start)
+            clause = text[spans[k][0]:max(spans[k][1], m.end)] if k is not None else text
+            opinionated = opinion is None or k is None or opinion[k]
             seen: set[tuple[str, str]] = set()
             for rule in m.payloads:
                 key = (rule.theme, rule.subtheme)
-                if key in seen:
+                if key in seen or (rule.weak and not opinionated):
                     continue
                 rest = clause.replace(m.phrase, "", 1)
                 if rule.unless_near and any(w in clause for w in rule.unless_near if w != m.phrase):
@@ -118,8 +127,8 @@ class ThemeTagger:
         return out
 
 
-def _clause_text(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
-    for s, e in spans:
+def _clause_index(spans: Sequence[tuple[int, int]], start: int) -> int | None:
+    for k, (s, e) in enumerate(spans):
         if s <= start < e:
-            return text[s:max(e, end)]
-    return text
+            return k
+    return None

@@ -1,0 +1,142 @@
+"""Tagging end to end on feedback we wrote: themes, sub-themes, per-theme sentiment, evidence offsets."""
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import pytest
+
+from voc import schema
+from voc.pipeline import Pipeline
+
+CASES = [
+    # text, themes, {theme: sentiment}, overall
+    ("物流很快，但是客服态度很差", ("logistics", "service"), {"logistics": "positive", "service": "negative"}, "negative"),
+    ("送餐太慢了，等了一个半小时，饭菜都凉了", ("logistics", "product"), {"logistics": "negative"}, "negative"),
+    ("外卖小哥很准时，态度也好", ("logistics",), {"logistics": "positive"}, "positive"),
+    ("性价比很高，下次还会买", ("price",), {"price": "positive"}, "positive"),
+    ("运费太贵了，比东西还贵", ("price",), {"price": "negative"}, "negative"),
+    ("退款申请了一周都没人处理", ("service",), {"service": "negative"}, "negative"),
+    ("衣服质量不错，就是尺码偏小", ("product",), {}, None),
+    ("手机屏幕很清晰，电池也耐用", ("product",), {"product": "positive"}, "positive"),
+    ("包装很严实，没有破损", ("logistics",), {"logistics": "positive"}, "positive"),
+    ("收到的是假货，和图片完全不一样", ("logistics", "product"), {"product": "negative"}, "negative"),
+    # Taiwan Traditional
+    ("宅配很快，隔天就到了，CP值很高", ("logistics", "price"), {"logistics": "positive", "price": "positive"}, "positive"),
+    ("客服態度很差，問了三次都沒人回覆", ("service",), {"service": "negative"}, "negative"),
+    ("超商取貨很方便，品質也不錯", ("logistics", "product"), {"product": "positive"}, "positive"),
+    # Hong Kong Cantonese
+    ("送貨好慢，等咗三日先到", ("logistics",), {"logistics": "negative"}, "negative"),
+    ("啲嘢食好好味，又好抵", ("product", "price"), {"product": "positive", "price": "positive"}, "positive"),
+    ("侍應黑面，服務態度差到極點", ("service",), {"service": "negative"}, "negative"),
+    ("唔抵食，份量少得可憐", ("price", "product"), {"price": "negative", "product": "negative"}, "negative"),
+    # no theme
+    ("好评", (), {}, "positive"),
+    ("垃圾，再也不会来了", (), {}, "negative"),
+]
+
+
+@pytest.mark.parametrize("text, themes, theme_sent, overall", CASES)
+def test_themes_and_sentiment(pipeline: Pipeline, text, themes, theme_sent, overall) -> None:
+    r = pipeline.tag(text)
+    assert set(r.themes) == set(themes), r.evidence
+    for theme, label in theme_sent.items():
+        assert r.theme_sentiment[theme] == label, (theme, r.theme_scores)
+    if overall:
+        assert r.sentiment == overall, r.score
+    assert -1.0 <= r.score <= 1.0
+
+
+@pytest.mark.parametrize("text", [
+    "送貨好慢，等咗三日先到",
+    "記憶體不夠，軟體常當機，客服也不理人",
+    "ＣＰ值超高！！！！！宅配也很快👍",
+    "聯絡電話 0912-345-678，物流太慢了",
+])
+def test_evidence_offsets_point_into_the_original_text(pipeline: Pipeline, text: str) -> None:
+    r = pipeline.tag(text)
+    assert r.mentions, "expected at least one mention"
+    for m in r.mentions:
+        assert text[m.start:m.end] == m.span
+        assert m.span  # never empty
+    assert r.evidence.count("|") == len(r.mentions) - 1
+
+
+def test_subthemes_and_evidence_format(pipeline: Pipeline) -> None:
+    r = pipeline.tag("快递员态度很差，包装也破了")
+    assert "logistics.courier" in r.subthemes
+    assert "service" not in r.themes  # the courier's attitude is logistics, not service
+    assert r.evidence.startswith("logistics.courier:快递员@0-3")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "。。。", "x" * 100_000, "\x00\x01\ufffd\x7f" * 50,
+                                  "好" * 100_000, None, float("nan")])
+def test_bad_input_gives_a_neutral_themeless_result(pipeline: Pipeline, text) -> None:
+    r = pipeline.tag(text)
+    if text is None or text != text or not str(text).strip() or set(str(text)) <= {"。", "😀", "x", "\x00", "\x01", "\ufffd", "\x7f"}:
+        assert r.themes == ()
+        assert r.sentiment == "neutral"
+
+
+def test_tag_frame_keeps_rows_and_columns_in_order(pipeline: Pipeline) -> None:
+    df = pd.DataFrame({"id": ["a", "b", "c", "d"], "comment": ["物流太慢了", None, "性价比很高", "物流太慢了"],
+                       "nps": [3, 8, 10, 2]})
+    out = pipeline.tag_frame(df, text="comment")
+    assert list(out.columns[:3]) == ["id", "comment", "nps"]
+    assert out["id"].tolist() == ["a", "b", "c", "d"]
+    assert out[schema.THEMES].tolist() == ["logistics", "", "price", "logistics"]
+    for t in ("logistics", "price", "service", "product"):
+        assert schema.theme_sentiment_column(t) in out.columns
+    assert out["logistics_sentiment"].tolist() == ["negative", "", "", "negative"]
+    assert list(df.columns) == ["id", "comment", "nps"]  # caller's frame untouched
+
+
+def test_long_format_one_row_per_mention(pipeline: Pipeline) -> None:
+    df = pd.DataFrame({"comment": ["物流很快，但是客服态度很差", "好评"], schema.RESPONSE_ID: ["1", "2"]})
+    long = pipeline.tag_frame(df, text="comment", format="long")
+    assert set(long[schema.RESPONSE_ID]) == {"1"}
+    assert {"logistics", "service"} <= set(long[schema.THEME])
+    assert (long[schema.END] > long[schema.START]).all()
+
+
+def test_traditional_and_simplified_give_the_same_result(pipeline: Pipeline) -> None:
+    simp = pipeline.tag("客服态度很差，退货也很麻烦")
+    trad = pipeline.tag("客服態度很差，退貨也很麻煩")
+    assert simp.themes == trad.themes
+    assert simp.theme_sentiment == trad.theme_sentiment
+    assert simp.subthemes == trad.subthemes
+
+
+def test_thread_safe_first_use() -> None:
+    pipe = Pipeline()
+    results: list[tuple[str, ...]] = []
+
+    def work() -> None:
+        results.append(pipe.tag("物流太慢了").themes)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [("logistics",)] * 4
+
+
+def test_parallel_tagging_matches_serial(pipeline: Pipeline, monkeypatch) -> None:
+    import voc.pipeline as vp
+
+    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    texts = [f"第{i}次点餐，送餐{'很快' if i % 2 else '太慢'}，味道{'不错' if i % 3 else '一般'}" for i in range(60)]
+    serial = pipeline.tag_many(texts)
+    parallel = pipeline.tag_many(texts, workers=2)
+    assert [r.themes for r in serial] == [r.themes for r in parallel]
+    assert [r.score for r in serial] == [r.score for r in parallel]
+
+
+def test_public_api_tag() -> None:
+    import voc
+
+    r = voc.tag("物流太慢了")
+    assert r.themes == ("logistics",)
+    assert r.sentiment == "negative"
+    assert r.mentions[0].code == "logistics.delivery_speed"

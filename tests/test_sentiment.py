@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from voc.errors import ConfigError
+from voc.sentiment import SentimentAnalyzer, load_lexicon
+
+ANALYZER = SentimentAnalyzer()  # lexicon only: these tests check the rules themselves
+
+
+@pytest.mark.parametrize("text, label", [
+    ("味道很好", "positive"),
+    ("味道不好", "negative"),             # negation
+    ("没有破损", "positive"),             # negated negative word
+    ("不太满意", "negative"),             # negator + degree + positive word
+    ("唔好食", "negative"),               # Cantonese negation
+    ("冇问题，好抵", "positive"),          # Cantonese 冇 + 好 as a degree word
+    ("送货好慢", "negative"),             # 好 as degree before a negative word
+    ("性价比很高", "positive"),            # aspect-dependent adjective
+    ("价格有点高", "negative"),
+    ("为什么这次饭这么硬？", "negative"),   # complaint question
+    ("这也叫好吃？", "negative"),           # irony
+    ("👍👍", "positive"),
+    ("[怒][怒]", "negative"),
+    ("收到了", "neutral"),
+    ("", "neutral"),
+])
+def test_clause_rules(text: str, label: str) -> None:
+    assert ANALYZER.label(ANALYZER.score_text(text)) == label
+
+
+@pytest.mark.parametrize("text, label", [
+    ("物流很快，但是客服态度很差", "negative"),
+    ("客服态度很差，不过物流很快", "positive"),
+    ("东西一般，但系老板好好人", "positive"),
+    ("包装有点简陋，可是味道非常好", "positive"),
+])
+def test_contrast_weights_the_clause_after_the_turn(text: str, label: str) -> None:
+    assert ANALYZER.label(ANALYZER.score_text(text)) == label
+
+
+def test_clauses_split_on_punctuation_and_contrast() -> None:
+    text = "物流很快，但是客服态度很差"
+    cl = ANALYZER.clauses(text)
+    assert [text[c.start:c.end] for c in cl] == ["物流很快", "但是客服态度很差"]
+    assert cl[1].weight > cl[0].weight
+    assert cl[0].lexicon > 0 > cl[1].lexicon
+
+
+def test_degree_words_scale() -> None:
+    strong = ANALYZER.score_text("非常好吃")
+    plain = ANALYZER.score_text("好吃")
+    weak = ANALYZER.score_text("有点好吃")
+    assert strong > plain > weak > 0
+
+
+def test_bad_lexicon_line_is_named(tmp_path) -> None:
+    words = tmp_path / "words.tsv"
+    words.write_text("好吃\t1\n难吃\tvery bad\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 2"):
+        load_lexicon(words)
+
+
+def test_model_blending_uses_probabilities() -> None:
+    class Fake:
+        classes_ = ["negative", "neutral", "positive"]
+
+        def predict_proba(self, texts):
+            return [[0.9, 0.05, 0.05] for _ in texts]
+
+    blended = SentimentAnalyzer(model=Fake(), model_weight=0.6)
+    # the lexicon says positive, the model strongly negative: the blend follows the weights
+    assert blended.score_text("很好") < ANALYZER.score_text("很好")
+    assert blended.model_scores(["", "x"]) == [None, pytest.approx(-0.85)]
