@@ -49,8 +49,8 @@ _EXPORTS = {
     "driver_table": "voc.drivers",
     "follow_up": "voc.drivers",
     "Report": "voc.report",
-    "analyse": "voc.analysis",
-    "Analysis": "voc.analysis",
+    "analyse": "voc.pipeline",
+    "Analysis": "voc.pipeline",
     "train": "voc.training",
     "evaluate": "voc.training",
 }

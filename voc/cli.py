@@ -52,8 +52,7 @@ def _read_chunks(input: str, *, text: str | None, id: str | None, encoding: str 
                  chunksize: int = 20_000) -> Iterator[Any]:
     from voc import iter_responses
 
-    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    return iter_responses(input, text=text, id=id, encoding=encoding, sheet=sheet_arg, chunksize=chunksize)
+    return iter_responses(input, text=text, id=id, encoding=encoding, sheet=_sheet(sheet), chunksize=chunksize)
 
 
 def _progress(label: str) -> Any:
@@ -171,6 +170,206 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
 
     write_frame(chunks(), output)
     _done(output, rows, "tagged")
+
+
+@app.command()
+def train(input: InputArg, output: OutputOpt,
+          text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
+          themes: Annotated[str, typer.Option("--themes", help="Column with ';'-joined theme ids (empty: none).")] = "themes",
+          overall: Annotated[Optional[str], typer.Option("--overall", help="Overall sentiment column (default: overall or label when present).")] = None,
+          encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
+    """Train theme (and sentiment) models on your own labelled feedback.
+
+    The file has a text column and a themes column (';'-joined ids such as logistics;service), like
+    the shared corpora; optionally an overall sentiment column. Use the result with --model.
+
+    Example:  voc train labelled.csv --text text --themes themes -o my-model
+    """
+    from voc import read_responses, train as fit
+
+    cfg = _config(config)
+    df = read_responses(input, text=text, columns=[themes], encoding=encoding, sheet=_sheet(sheet))
+    with err.status("training…"):
+        out = fit(df, output, text=df.attrs.get("voc_text", text), themes=themes, overall=overall, config=cfg)
+    err.print(f"[green]✓[/] model written to {out}  (use: voc tag FILE --text COL --model {out})")
+
+
+@app.command("eval")
+def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <theme> sentiment columns, overall.")],
+          text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
+          id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None, convert: ConvertOpt = None,
+          errors_out: Annotated[Optional[str], typer.Option("--errors", help="Also write the misclassified rows here.")] = None,
+          config: ConfigOpt = None) -> None:
+    """Score the tagger on a labelled gold file: per-theme P/R/F1 and sentiment accuracy.
+
+    Example:  voc eval gold.csv --text text --id id
+    """
+    from rich.table import Table
+
+    from voc import Pipeline, evaluate, read_responses
+
+    cfg = _config(config, convert=convert, codeframe=codeframe, model_dir=model)
+    df = read_responses(gold, text=text, id=id, columns=["themes"])
+    pipe = Pipeline(cfg)
+    with err.status("tagging…"):
+        tagged = pipe.tag_frame(df, text=df.attrs.get("voc_text", text))
+    res = evaluate(df, tagged, theme_ids=pipe.theme_ids)
+    out = Console()
+    table = Table(title=f"voc eval: {gold} ({res.rows:,} rows)")
+    for col in ("theme", "support", "precision", "recall", "F1", "theme sentiment acc"):
+        table.add_column(col, justify="left" if col == "theme" else "right")
+    for row in res.themes.itertuples():
+        sa = "" if row.sentiment_accuracy is None or row.sentiment_accuracy != row.sentiment_accuracy else f"{row.sentiment_accuracy:.3f}"
+        table.add_row(row.theme, f"{row.support:,}", f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", sa)
+    out.print(table)
+    if res.overall_accuracy is not None:
+        out.print(f"overall sentiment: accuracy {res.overall_accuracy:.3f}, macro-F1 {res.overall_macro_f1:.3f}")
+    if len(res.errors):
+        errs = Table(title="most common errors")
+        for col in res.errors.columns:
+            errs.add_column(col)
+        for row in res.errors.itertuples(index=False):
+            errs.add_row(*[str(v) for v in row])
+        out.print(errs)
+    if errors_out:
+        from voc import write_frame
+
+        wrong = tagged[(df["themes"].fillna("") != tagged["themes"])]
+        write_frame(wrong, errors_out)
+
+
+@app.command()
+def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Column with the 0-10 likelihood-to-recommend answer.")],
+        segment: Annotated[Optional[str], typer.Option("--segment", help="Also break down by this column.")] = None,
+        encoding: EncodingOpt = None, sheet: SheetOpt = None) -> None:
+    """Net Promoter Score with its 95% interval: %promoters (9-10) − %detractors (0-6).
+
+    Blank answers are excluded (never counted as 0); invalid ones (N/A, 11, 十一) are reported.
+
+    Example:  voc nps survey.csv --score nps --segment region
+    """
+    from rich.table import Table
+
+    from voc import read_responses
+    from voc.metrics import nps as nps_score, nps_by
+
+    df = read_responses(input, columns=[score], encoding=encoding, sheet=_sheet(sheet))
+    result = nps_score(df[score])
+    out = Console()
+    out.print(f"[bold]{result.label()}[/]")
+    shares = result.shares
+    if shares:
+        out.print("promoters {:.1%} · passives {:.1%} · detractors {:.1%}".format(
+            shares.get("promoters", 0), shares.get("passives", 0), shares.get("detractors", 0)))
+    for w in result.warnings:
+        err.print(f"[yellow]note:[/] {w}")
+    if segment:
+        table_df = nps_by(df, score=score, by=segment)
+        table = Table(title=f"NPS by {segment}")
+        for col in table_df.columns:
+            table.add_column(str(col))
+        for row in table_df.itertuples(index=False):
+            table.add_row(*[f"{v:.1f}" if isinstance(v, float) else str(v) for v in row])
+        out.print(table)
+
+
+@app.command()
+def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
+            score: Annotated[str, typer.Option("--score", help="Score column (0-10 for NPS, 1-5 for CSAT).")] = "",
+            metric: Annotated[str, typer.Option("--metric", help="nps or csat.")] = "nps",
+            segment: Annotated[Optional[str], typer.Option("--segment", help="Also compute per value of this column.")] = None,
+            date: Annotated[Optional[str], typer.Option("--date", help="Date column: also compute per period.")] = None,
+            period: Annotated[str, typer.Option("--period", help="M (month) or W (week) for --date.")] = "M",
+            id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
+            encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
+    """What moves NPS or CSAT: impact, gap with 95% CI, significance and relative importance per theme.
+
+    Tags the text first (or reuses the themes columns of a file that voc tag wrote).
+
+    Example:  voc drivers survey.csv --text comment --score nps --metric nps --segment region -o drivers.csv
+    """
+    from voc import Pipeline, driver_table, read_responses, write_frame
+    from voc.errors import InputError
+
+    if not score:
+        raise InputError("--score is required: the column with the NPS (0-10) or CSAT (1-5) answer")
+    if metric not in ("nps", "csat"):
+        raise InputError(f"--metric must be nps or csat, not {metric!r}")
+    cfg = _config(config, codeframe=codeframe, model_dir=model, period=period)
+    df = read_responses(input, text=text, id=id, columns=[score], encoding=encoding, sheet=_sheet(sheet))
+    if "themes" not in df.columns:
+        col = _require_text(df, text)
+        with _progress("tag") as bar:
+            task = bar.add_task("tag", total=len(df))
+            df = Pipeline(cfg).tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
+    table = driver_table(df, score=score, metric=metric, segment=segment, date=date, period=period, config=cfg)
+    if table.empty and table.attrs.get("explanation"):
+        err.print(f"[yellow]note:[/] {table.attrs['explanation']}")
+    write_frame(table, output)
+    _done(output, len(table), "driver rows")
+
+
+@app.command()
+def report(input: InputArg, output: OutputOpt, text: TextOpt = None,
+           nps: Annotated[Optional[str], typer.Option("--nps", help="NPS column (0-10).")] = None,
+           csat: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (1-5).")] = None,
+           segment: Annotated[Optional[str], typer.Option("--segment", help="Segment column (channel, region, ...).")] = None,
+           date: Annotated[Optional[str], typer.Option("--date", help="Date column for the trend view.")] = None,
+           period: Annotated[str, typer.Option("--period", help="M (month) or W (week).")] = "M",
+           title: Annotated[str, typer.Option("--title", help="Report title.")] = "Customer feedback drivers",
+           id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
+           encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
+    """Driver report: headline NPS/CSAT with intervals, drivers, verbatims, segments, trend, follow-up list.
+
+    Writes one self-contained HTML file (or .xlsx with one sheet per table, or .md).
+
+    Example:  voc report survey.csv --text comment --nps nps --csat csat --segment region --date submitted_at -o report.html
+    """
+    from voc import analyse, read_responses
+    from voc.errors import InputError
+
+    if Path(output).suffix.lower() not in (".html", ".htm", ".xlsx", ".md"):
+        raise InputError(f"report output must end in .html, .xlsx or .md, not {output!r}")
+    cfg = _config(config, codeframe=codeframe, model_dir=model, period=period)
+    wanted = [c for c in (nps, csat, segment, date) if c]
+    df = read_responses(input, text=text, id=id, columns=wanted, encoding=encoding, sheet=_sheet(sheet))
+    col = _require_text(df, text)
+    with _progress("tag") as bar:
+        task = bar.add_task("tag", total=len(df))
+        result = analyse(df, text=col, nps=nps, csat=csat, segment=segment, date=date, config=cfg, title=title,
+                         source=Path(input).name if input != "-" else "stdin",
+                         progress=lambda n: bar.advance(task, n))
+    result.report.save(output)
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+    _done(output, len(df), "report of")
+
+
+@app.command()
+def demo(output: Annotated[str, typer.Option("--output", "-o", help="Where to write the HTML report.")] = "voc-demo-report.html") -> None:
+    """Build the driver report of the bundled demo survey (2,400 answers in Simplified, Taiwan and HK Chinese).
+
+    Example:  voc demo -o demo.html
+    """
+    from voc.errors import InputError
+
+    survey = _demo_survey()
+    if survey is None:
+        raise InputError("the bundled demo survey (corpora/demo_survey.csv) is not available in this installation; "
+                         "run voc demo from a clone of the repository")
+    report(str(survey), output, text="comment", nps="nps", csat="csat", segment="region", date="submitted_at",
+           period="M", title="鲜到家 customer survey: what drives NPS and CSAT", id="id", codeframe=None, model=None,
+           encoding=None, sheet=None, config=None)
+    err.print(f"open {Path(output).resolve()} in a browser")
+
+
+def _demo_survey() -> Path | None:
+    here = Path(__file__).resolve().parent.parent / "corpora" / "demo_survey.csv"
+    return here if here.is_file() else None
+
+
+def _sheet(sheet: str | None) -> str | int | None:
+    return int(sheet) if sheet is not None and sheet.isdigit() else sheet
 
 
 def _require_text(chunk: Any, text: str | None) -> str:

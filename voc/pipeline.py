@@ -406,3 +406,83 @@ def _init_worker(pipeline: Pipeline) -> None:
 
 def _work(texts: list[str]) -> list[TagResult]:
     return _worker_pipeline[0]._tag_unique(texts)
+
+
+@dataclass
+class Analysis:
+    """Everything ``voc report`` shows: the tagged frame, headline scores, driver tables and the report."""
+
+    tagged: pd.DataFrame
+    headline: dict[str, Any]
+    drivers: dict[str, pd.DataFrame]
+    segments: dict[str, pd.DataFrame]
+    trend: pd.DataFrame | None
+    follow_up: pd.DataFrame
+    notes: list[str]
+    report: Any
+
+
+def analyse(df: pd.DataFrame, *, text: str, nps: str | None = None, csat: str | None = None,
+            segment: str | None = None, date: str | None = None, config: Config | None = None,
+            pipeline: Pipeline | None = None, title: str = "Customer feedback drivers", source: str = "",
+            progress: Callable[[int], None] | None = None, workers: int = 1) -> Analysis:
+    """Tag ``df`` and explain its NPS and/or CSAT: drivers, segments, trend, follow-up list and report.
+
+    Example:
+        >>> # a = voc.analyse(survey, text="comment", nps="nps", csat="csat", segment="region", date="submitted_at")
+        >>> # a.report.save("drivers.html")
+    """
+    import warnings
+
+    from voc import drivers as drv
+    from voc import metrics
+    from voc.errors import InputError
+    from voc.report import Report
+
+    cfg = config or (pipeline.config if pipeline else Config())
+    if not nps and not csat:
+        raise InputError("pass a score column: --nps COLUMN and/or --csat COLUMN")
+    schema.require_columns(df, [text], option="--text")
+    for opt, col in (("--nps", nps), ("--csat", csat), ("--segment", segment), ("--date", date)):
+        if col:
+            schema.require_columns(df, [col], option=opt)
+    pipe = pipeline or Pipeline(cfg)
+    tagged = pipe.tag_frame(df, text=text, progress=progress, workers=workers)
+    if schema.RESPONSE_ID not in tagged.columns:
+        tagged = tagged.assign(**{schema.RESPONSE_ID: [str(i + 1) for i in range(len(tagged))]})
+    notes: list[str] = []
+    headline: dict[str, Any] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    segments: dict[str, pd.DataFrame] = {}
+    trend = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for metric, col in (("nps", nps), ("csat", csat)):
+            if not col:
+                continue
+            if metric == "nps":
+                headline[metric] = metrics.nps(tagged[col], promoter_min=cfg.nps_promoter_min,
+                                               detractor_max=cfg.nps_detractor_max)
+            else:
+                headline[metric] = metrics.csat(tagged[col], scale=cfg.csat_scale, top_box=cfg.csat_top_box)
+            tables[metric] = drv.driver_table(tagged, score=col, metric=metric, config=cfg)
+            if segment:
+                segments[f"{metric}:{segment}"] = drv.driver_table(tagged, score=col, metric=metric,
+                                                                   segment=segment, config=cfg)
+        if date:
+            main_metric, main_col = ("nps", nps) if nps else ("csat", csat)
+            trend = drv.trend_table(tagged, score=main_col, metric=main_metric, date=date, period=cfg.period)
+        norm = Normaliser(cfg)
+        follow = drv.follow_up(tagged, text=text, nps=nps, csat=csat, redact=norm.redact)
+    for w in caught:
+        msg = str(w.message)
+        if msg not in notes:
+            notes.append(msg)
+    for score in headline.values():
+        for msg in getattr(score, "warnings", ()):
+            if msg not in notes:
+                notes.append(msg)
+    report = Report(title=title, headline=headline, drivers=tables, tagged=tagged, text=text, segments=segments,
+                    trend=trend, follow_up=follow, notes=notes, source=source)
+    return Analysis(tagged=tagged, headline=headline, drivers=tables, segments=segments, trend=trend,
+                    follow_up=follow, notes=notes, report=report)
