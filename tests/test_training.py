@@ -1,0 +1,84 @@
+"""voc train / voc eval on a small labelled file we wrote, and model-directory validation."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from voc.errors import ConfigError, InputError
+from voc.pipeline import Pipeline, load_model_dir
+from voc.training import evaluate, train
+
+# A tiny labelled set for an app-feedback codeframe the shipped rules know nothing about ("app").
+APP = ["APP老是闪退", "登录不上去，一直转圈", "更新以后打不开了", "界面卡得要命", "App 一打开就崩溃",
+       "小程序加载太慢", "页面经常白屏", "验证码收不到，注册不了", "扫码支付失败好几次", "APP很流畅，界面清爽"]
+SHIP = ["送货很快，第二天就到了", "快递员态度很好", "物流太慢了，等了五天", "包装破损，东西洒了一地", "配送很准时",
+        "外卖小哥送错地址了", "顺丰发货很快", "物流信息一直不更新", "送餐超时一个小时", "快递放门口就走了"]
+PRICE = ["价格太贵了", "性价比很高", "优惠券用不了", "运费比东西还贵", "便宜又好用",
+         "满减活动很划算", "价格实惠", "降价了也不给保价", "打折力度很大", "这个价钱不值"]
+
+
+def _labelled() -> pd.DataFrame:
+    rows = []
+    for texts, theme in ((APP, "app"), (SHIP, "logistics"), (PRICE, "price")):
+        for i, t in enumerate(texts):
+            rows.append({"text": t, "themes": theme,
+                         "overall": "positive" if any(w in t for w in ("很快", "很好", "准时", "流畅", "很高", "划算", "实惠", "便宜", "很大")) else "negative"})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return train(_labelled(), tmp_path_factory.mktemp("m") / "model", text="text", themes="themes", min_examples=5)
+
+
+def test_train_writes_a_manifest_and_plain_arrays(model_dir) -> None:
+    meta = json.loads((model_dir / "voc-model.json").read_text(encoding="utf-8"))
+    assert meta["format"] == "voc-model" and meta["version"] == 1
+    assert set(meta["themes"]) == {"app", "logistics", "price"}
+    assert meta["sentiment_model"] is True
+    assert not list(model_dir.rglob("*.pkl")) and not list(model_dir.rglob("*.pickle"))
+
+
+def test_trained_model_adds_a_theme_the_rules_do_not_know(model_dir) -> None:
+    pipe = Pipeline(model_dir=model_dir)
+    r = pipe.tag("APP一直闪退，登录不上去")
+    assert "app" in r.themes
+    assert any(m.source == "model" and m.theme == "app" for m in r.mentions)
+    assert "app" in pipe.theme_ids
+
+
+def test_model_dir_errors(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_model_dir(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="voc-model.json is missing"):
+        load_model_dir(tmp_path / "empty")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "voc-model.json").write_text('{"format": "voc-model", "version": 99}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="version 99 is not"):
+        load_model_dir(bad)
+
+
+def test_train_needs_labels() -> None:
+    df = pd.DataFrame({"text": ["物流很快"] * 12, "themes": [""] * 12})
+    with pytest.raises(InputError, match="no theme has"):
+        train(df, "/tmp/never-written", text="text", themes="themes")
+
+
+def test_evaluate_counts_errors_by_hand(rules_pipeline) -> None:
+    gold = pd.DataFrame({"id": ["1", "2", "3"], "text": ["物流太慢了", "价格太贵了", "客服态度很好"],
+                         "themes": ["logistics", "price", "product"],  # row 3 is labelled wrongly on purpose
+                         "logistics": ["negative", "", ""], "price": ["", "negative", ""],
+                         "service": ["", "", ""], "product": ["", "", "positive"],
+                         "overall": ["negative", "negative", "positive"]})
+    tagged = rules_pipeline.tag_frame(gold, text="text")
+    res = evaluate(gold, tagged, theme_ids=rules_pipeline.theme_ids, id="id")
+    by = res.themes.set_index("theme")
+    assert by.loc["logistics", "f1"] == 1.0
+    assert by.loc["service", "precision"] == 0.0  # predicted service, gold says product
+    assert by.loc["product", "recall"] == 0.0
+    assert res.overall_accuracy == 1.0
+    assert ((res.errors["theme"] == "product") & (res.errors["gold"] == "yes")).any()
