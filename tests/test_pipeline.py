@@ -12,7 +12,7 @@ from voc.pipeline import Pipeline
 CASES = [
     # text, themes, {theme: sentiment}, overall
     ("物流很快，但是客服态度很差", ("logistics", "service"), {"logistics": "positive", "service": "negative"}, "negative"),
-    ("送餐太慢了，等了一个半小时，饭菜都凉了", ("logistics", "product"), {"logistics": "negative"}, "negative"),
+    ("送餐太慢了，等了一个半小时，饭菜都凉了", ("logistics",), {"logistics": "negative"}, "negative"),
     ("外卖小哥很准时，态度也好", ("logistics",), {"logistics": "positive"}, "positive"),
     ("性价比很高，下次还会买", ("price",), {"price": "positive"}, "positive"),
     ("运费太贵了，比东西还贵", ("price",), {"price": "negative"}, "negative"),

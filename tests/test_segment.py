@@ -18,7 +18,6 @@ CASES = [
     ("物流太slow了", ["物流", "太", "slow", "了"]),
     ("送货好慢，等咗三日", ["送货", "好慢", "，", "等", "咗", "三日"]),
     ("包装破损[捂脸]", ["包装", "破损", "[捂脸]"]),
-    ("电话<PHONE>打不通", ["电话", "<PHONE>", "打不通"]),
 ]
 
 
@@ -42,6 +41,12 @@ def test_private_tokenizer_leaves_jieba_global_untouched() -> None:
     seg = Segmenter(backend="jieba").warm_up()
     assert seg._impl is not jieba.dt
     assert not jieba.dt.initialized or "快递小哥" not in jieba.dt.FREQ
+
+
+@pytest.mark.parametrize("text, token", [("电话<PHONE>打不通", "<PHONE>"), ("邮箱<EMAIL>已停用", "<EMAIL>"),
+                                         ("笑死[捂脸]真的", "[捂脸]"), ("好评[赞][赞]", "[赞]")])
+def test_placeholders_and_emoticons_stay_whole(segmenter: Segmenter, text: str, token: str) -> None:
+    assert token in segmenter.cut(text)
 
 
 def test_offsets_point_into_text(segmenter: Segmenter) -> None:

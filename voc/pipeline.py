@@ -138,8 +138,12 @@ class Pipeline:
 
     @property
     def theme_ids(self) -> tuple[str, ...]:
-        """Top-level theme ids of the codeframe in use."""
-        return self._load()[3].frame.theme_ids
+        """Top-level theme ids: the codeframe's, then any that only a trained model knows."""
+        parts = self._load()
+        ids = list(parts[3].frame.theme_ids)
+        if parts[4] is not None:
+            ids += [c.partition(".")[0] for c in parts[4].classes_ if c.partition(".")[0] not in ids]
+        return tuple(dict.fromkeys(ids))
 
     # -- tagging ---------------------------------------------------------------------------------------
     def tag(self, text: str | None) -> TagResult:

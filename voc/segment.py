@@ -284,8 +284,10 @@ class PhraseMatcher:
                 continue
             (wild if _WILDCARD in key else table).setdefault(key, []).append(payload)
         self._table = {k: tuple(v) for k, v in table.items()}
-        self._first = {k[0] for k in self._table}
-        self._lengths = sorted({len(k) for k in self._table}, reverse=True)
+        by_first: dict[str, set[int]] = {}
+        for k in self._table:
+            by_first.setdefault(k[0], set()).add(len(k))
+        self._first = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}  # longest first
         self._wild = [
             (re.compile(_WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD))), k, tuple(v))
             for k, v in wild.items()
@@ -299,13 +301,14 @@ class PhraseMatcher:
         low = text.lower()
         if len(low) != len(text):  # rare: lower-casing changed the length; match as written
             low = text
-        table, first, lengths = self._table, self._first, self._lengths
+        table, first = self._table, self._first
         n = len(low)
         out: list[PhraseMatch] = []
         wild_spans = self._find_wild(low, boundaries) if self._wild else []
         i = 0
         while i < n:
-            if low[i] in first:
+            lengths = first.get(low[i])
+            if lengths:
                 for length in lengths:
                     j = i + length
                     if j > n:

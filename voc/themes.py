@@ -110,6 +110,8 @@ class ThemeTagger:
         for m in self._get_matcher().find(text, boundaries):
             k = _clause_index(spans, m.start)
             clause = text[spans[k][0]:max(spans[k][1], m.end)] if k is not None else text
+            # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's subject
+            before = text[spans[k - 1][0]:spans[k - 1][1]] if k and m.start - spans[k][0] <= 1 else ""
             opinionated = opinion is None or k is None or opinion[k]
             seen: set[tuple[str, str]] = set()
             for rule in m.payloads:
@@ -117,7 +119,7 @@ class ThemeTagger:
                 if key in seen or (rule.weak and not opinionated):
                     continue
                 rest = clause.replace(m.phrase, "", 1)
-                if rule.unless_near and any(w in clause for w in rule.unless_near if w != m.phrase):
+                if rule.unless_near and any(w in clause or w in before for w in rule.unless_near if w != m.phrase):
                     continue
                 if rule.contextual and not any(w in rest for w in rule.near):
                     continue
