@@ -392,7 +392,7 @@ def normalise_texts(df: pd.DataFrame, *, text: str, config: Config | None = None
     """``df`` plus ``text_normalised`` (the ``voc normalise`` output)."""
     schema.require_columns(df, [text], option="--text")
     norm = normaliser or Normaliser(config)
-    return df.assign(**{schema.TEXT_NORMALISED: [norm.normalise(_as_text(v)).text for v in df[text].tolist()]})
+    return df.assign(**{schema.TEXT_NORMALISED: [n.text for n in norm.normalise_many(df[text].tolist())]})
 
 
 def segment_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
