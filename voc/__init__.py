@@ -29,6 +29,8 @@ _EXPORTS = {
     "read_responses": "voc.ingest",
     "iter_responses": "voc.ingest",
     "write_frame": "voc.output",
+    "supported_input_formats": "voc.ingest",
+    "supported_output_formats": "voc.output",
     "Normaliser": "voc.normalise",
     "Normalised": "voc.normalise",
     "Segmenter": "voc.segment",

@@ -33,7 +33,7 @@ OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file; for
 TextOpt = Annotated[Optional[str], typer.Option("--text", help="Column with the open-ended answer (name, or for 问卷星 exports the question number).")]
 IdOpt = Annotated[Optional[str], typer.Option("--id", help="Column with a respondent id (default: row number).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or number (default: the first).")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
 ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC conversion to the internal script: t2s (default), tw2sp, hk2s, tw2s.")]
 NoRedactOpt = Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, emails and ID/card numbers (redacted by default).")]
 CodeframeOpt = Annotated[Optional[Path], typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
@@ -253,7 +253,8 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
     from voc import read_responses
     from voc.metrics import nps as nps_score, nps_by
 
-    df = read_responses(input, columns=[score], encoding=encoding, sheet=_sheet(sheet))
+    df = read_responses(input, columns=[score] + ([segment] if segment else []), encoding=encoding, sheet=_sheet(sheet))
+    score = _col(df, score) or score
     result = nps_score(df[score])
     out = Console()
     out.print(f"[bold]{result.label()}[/]")
@@ -264,7 +265,7 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
     for w in result.warnings:
         err.print(f"[yellow]note:[/] {w}")
     if segment:
-        table_df = nps_by(df, score=score, by=segment)
+        table_df = nps_by(df, score=score, by=_col(df, segment) or segment)
         table = Table(title=f"NPS by {segment}")
         for col in table_df.columns:
             table.add_column(str(col))
@@ -296,13 +297,15 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
     if metric not in ("nps", "csat"):
         raise InputError(f"--metric must be nps or csat, not {metric!r}")
     cfg = _config(config, codeframe=codeframe, model_dir=model, period=period)
-    df = read_responses(input, text=text, id=id, columns=[score], encoding=encoding, sheet=_sheet(sheet))
+    df = read_responses(input, text=text, id=id, columns=[c for c in (score, segment, date) if c], encoding=encoding,
+                        sheet=_sheet(sheet))
     if "themes" not in df.columns:
         col = _require_text(df, text)
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=len(df))
             df = Pipeline(cfg).tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
-    table = driver_table(df, score=score, metric=metric, segment=segment, date=date, period=period, config=cfg)
+    table = driver_table(df, score=_col(df, score), metric=metric, segment=_col(df, segment), date=_col(df, date),
+                         period=period, config=cfg)
     if table.empty and table.attrs.get("explanation"):
         err.print(f"[yellow]note:[/] {table.attrs['explanation']}")
     write_frame(table, output)
@@ -336,7 +339,8 @@ def report(input: InputArg, output: OutputOpt, text: TextOpt = None,
     col = _require_text(df, text)
     with _progress("tag") as bar:
         task = bar.add_task("tag", total=len(df))
-        result = analyse(df, text=col, nps=nps, csat=csat, segment=segment, date=date, config=cfg, title=title,
+        result = analyse(df, text=col, nps=_col(df, nps), csat=_col(df, csat), segment=_col(df, segment),
+                         date=_col(df, date), config=cfg, title=title,
                          source=Path(input).name if input != "-" else "stdin",
                          progress=lambda n: bar.advance(task, n))
     result.report.save(output)
@@ -369,7 +373,15 @@ def _demo_survey() -> Path | None:
 
 
 def _sheet(sheet: str | None) -> str | int | None:
-    return int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    """--sheet takes a name or a 1-based number (ingest counts from 0)."""
+    return int(sheet) - 1 if sheet is not None and sheet.isdigit() and int(sheet) > 0 else sheet
+
+
+def _col(df: Any, name: str | None) -> str | None:
+    """The actual column a --score/--nps/... option named (问卷星 question numbers, Qualtrics texts)."""
+    if not name:
+        return name
+    return df.attrs.get("voc_columns", {}).get(name, name)
 
 
 def _require_text(chunk: Any, text: str | None) -> str:
