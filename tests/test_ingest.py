@@ -530,7 +530,9 @@ def test_existing_response_id_column(tmp_path: Path) -> None:
     rows = [["response_id", "comment"], ["a1", "好"], ["a2", "差"]]
     path = write_csv(tmp_path / "again.csv", rows)
     with pytest.raises(InputError, match="already has a column 'response_id'.*rename.*--id response_id"):
-        read_responses(path)
+        read_responses(path, id="comment")
+    # a file voc wrote comes back with its own ids, whether or not --id names them
+    assert read_responses(path)["response_id"].tolist() == ["a1", "a2"]
     df = read_responses(path, id="response_id")
     assert list(df.columns) == ["response_id", "comment"]
     assert df["response_id"].tolist() == ["a1", "a2"]

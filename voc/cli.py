@@ -38,7 +38,7 @@ ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC con
 NoRedactOpt = Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, emails and ID/card numbers (redacted by default).")]
 CodeframeOpt = Annotated[Optional[Path], typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory written by `voc train`.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML file with voc settings ([voc] table).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML file with voc settings (a \\[voc] table).")]
 
 
 def _config(config: Path | None = None, **overrides: Any) -> Any:
@@ -399,6 +399,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         app(args=argv, standalone_mode=False)
+        sys.exit(0)
     except VocError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -168,6 +168,8 @@ def iter_responses(
                          "Leave out --sheet")
     raw = _READERS[src.fmt](src, encoding, sheet)
     layout = _detect_layout(raw.header, width=raw.width, keyed=raw.keyed)
+    if id is None and schema.RESPONSE_ID in layout.names:
+        id = schema.RESPONSE_ID  # a file voc wrote: keep its respondent ids
     wanted = _resolve_columns(layout, src.name, text=text, id=id, columns=columns)
     attrs: dict[str, Any] = {
         "voc_source": src.name,
