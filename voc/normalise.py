@@ -52,12 +52,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 
 from voc import schema
 from voc.config import Config
+
+if TYPE_CHECKING:
+    import pandas as pd
 from voc.errors import ConfigError, InputError
 
 __all__ = ["PLACEHOLDERS", "PROTECTED_PATTERN", "Normalised", "Normaliser", "normalise_frame"]
@@ -685,11 +687,8 @@ def _as_text(value: object) -> str:
         return ""
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", errors="replace")
-    try:
-        if pd.isna(value):  # pd.NA, NaT, numpy NaN
-            return ""
-    except (TypeError, ValueError):
-        pass
+    if type(value).__name__ in ("NAType", "NaTType") or (hasattr(value, "dtype") and value != value):
+        return ""  # pd.NA, NaT, numpy NaN (checked without importing pandas)
     return str(value)
 
 
@@ -700,6 +699,7 @@ def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None
         InputError: ``text`` is not a column of ``df``.
 
     Example:
+        >>> import pandas as pd
         >>> out = normalise_frame(pd.DataFrame({"comment": ["物流太慢了！！！！", None]}), text="comment")
         >>> out["text_normalised"].tolist()
         ['物流太慢了！！！', '']

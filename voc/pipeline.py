@@ -20,18 +20,19 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from voc import schema
 from voc.codeframe import Codeframe, load_codeframe
 from voc.config import Config
 from voc.errors import ConfigError
-from voc.normalise import Normalised, Normaliser
+from voc.normalise import Normalised, Normaliser, _as_text
 from voc.segment import Segmenter
 from voc.sentiment import Clause, SentimentAnalyzer
 from voc.themes import RawMention, ThemeTagger
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_TEXT_CHARS = 20_000  #: longer texts are tagged on their first MAX_TEXT_CHARS characters (noted in the result)
 MODEL_MANIFEST = "voc-model.json"
@@ -288,6 +289,7 @@ class Pipeline:
         """Add the ``voc tag`` columns to a copy of ``df`` (``format="long"``: one row per mention).
 
         Example:
+            >>> import pandas as pd
             >>> df = pd.DataFrame({"comment": ["物流太慢了", "性价比很高"]})
             >>> Pipeline().tag_frame(df, text="comment")["themes"].tolist()
             ['logistics', 'price']
@@ -319,6 +321,8 @@ def results_to_frame(df: pd.DataFrame, results: Sequence[TagResult], *, theme_id
                              schema.END: m.end, schema.SOURCE: m.source, schema.SENTIMENT: r.sentiment})
         cols = [schema.RESPONSE_ID, schema.THEME, schema.SUBTHEME, schema.MENTION_SENTIMENT, schema.MENTION_SCORE,
                 schema.CONFIDENCE, schema.SPAN, schema.START, schema.END, schema.SOURCE, schema.SENTIMENT]
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=cols)
     new: dict[str, list[Any]] = {
         schema.THEMES: [";".join(r.themes) for r in results],
@@ -362,21 +366,6 @@ def load_model_dir(path: str | Path) -> tuple[Any, Any]:
     if themes is None and sentiment is None:
         raise ConfigError(f"model directory {p} holds neither a themes/ nor a sentiment/ model")
     return themes, sentiment
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _clause_of(clauses: Sequence[Clause], pos: int) -> Clause | None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from voc.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ingest
 RESPONSE_ID = "response_id"  #: stable id of each input row: the --id column as text, else the 1-based row number
@@ -52,6 +55,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], *, source: str = "
     """Raise :class:`InputError` naming the missing column(s) and listing the available ones.
 
     Example:
+        >>> import pandas as pd
         >>> require_columns(pd.DataFrame({"评论": []}), ["comment"], option="--text")
         Traceback (most recent call last):
         ...
