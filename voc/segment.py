@@ -288,10 +288,12 @@ class PhraseMatcher:
         for k in self._table:
             by_first.setdefault(k[0], set()).add(len(k))
         self._first = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}  # longest first
-        self._wild = [
-            (re.compile(_WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD))), k, tuple(v))
-            for k, v in wild.items()
-        ]
+        # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
+        wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
+        self._wild = [(k, tuple(v)) for k, v in wild_items]
+        self._wild_rx = re.compile("|".join(
+            f"(?P<w{i}>" + _WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD)) + ")"
+            for i, (k, _) in enumerate(wild_items))) if wild_items else None
 
     def __len__(self) -> int:
         return len(self._table) + len(self._wild)
@@ -335,10 +337,11 @@ class PhraseMatcher:
 
     def _find_wild(self, low: str, boundaries: set[int] | None) -> list[PhraseMatch]:
         found = []
-        for rx, phrase, payloads in self._wild:
-            for m in rx.finditer(low):
-                if _aligned(m.start(), m.end(), boundaries):
-                    found.append(PhraseMatch(m.start(), m.end(), phrase, payloads))
+        assert self._wild_rx is not None
+        for m in self._wild_rx.finditer(low):
+            if _aligned(m.start(), m.end(), boundaries):
+                phrase, payloads = self._wild[int(m.lastgroup[1:])]  # type: ignore[index]
+                found.append(PhraseMatch(m.start(), m.end(), phrase, payloads))
         return found
 
 

@@ -262,7 +262,8 @@ class SentimentAnalyzer:
         """Model score p(positive) − p(negative) per text, or None without a model / for empty texts."""
         if self.model is None or not texts:
             return [None] * len(texts)
-        idx = [i for i, t in enumerate(texts) if t.strip()]
+        # texts without a single letter (emoji, punctuation, numbers) are left to the lexicon
+        idx = [i for i, t in enumerate(texts) if any(ch.isalpha() for ch in t)]
         out: list[float | None] = [None] * len(texts)
         if not idx:
             return out
