@@ -262,8 +262,8 @@ class SentimentAnalyzer:
         """Model score p(positive) − p(negative) per text, or None without a model / for empty texts."""
         if self.model is None or not texts:
             return [None] * len(texts)
-        # texts without a single letter (emoji, punctuation, numbers) are left to the lexicon
-        idx = [i for i, t in enumerate(texts) if any(ch.isalpha() for ch in t)]
+        # texts with under two different letters (emoji, punctuation, "xxx", "好") are left to the lexicon
+        idx = [i for i, t in enumerate(texts) if len({ch for ch in t if ch.isalpha()}) >= 2]
         out: list[float | None] = [None] * len(texts)
         if not idx:
             return out
