@@ -71,4 +71,4 @@ def test_model_blending_uses_probabilities() -> None:
     blended = SentimentAnalyzer(model=Fake(), model_weight=0.6)
     # the lexicon says positive, the model strongly negative: the blend follows the weights
     assert blended.score_text("很好") < ANALYZER.score_text("很好")
-    assert blended.model_scores(["", "x"]) == [None, pytest.approx(-0.85)]
+    assert blended.model_scores(["", "😀", "很好"]) == [None, None, pytest.approx(-0.85)]
