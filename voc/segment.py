@@ -247,7 +247,8 @@ class Segmenter:
 # -- phrase matching over segmented text ---------------------------------------------------------
 _WILDCARD = "*"
 _PARTICLES = set("了的啊吧呀哦呢啦嘛咯喔")  # a one-character phrase may be glued to these (咸了, 好的)
-_WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n]{0,6}?"
+# a wildcard gap stays inside one clause and never skips a negation or a turn (性价比不高 is not 性价比*高)
+_WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n\s不没沒无無非未别別但却卻可唔冇]{0,6}?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,8 @@ class PhraseMatcher:
 
     A match must respect the segmentation where that matters: a one-character phrase must be a whole
     word (so 香 does not fire inside 香港), a two-character phrase must start or end on a word boundary,
-    and longer phrases match anywhere. ``*`` inside a phrase matches up to 6 characters of one clause.
+    and longer phrases match anywhere. ``*`` inside a phrase matches up to 6 characters of one clause,
+    never across a negator or a contrast word.
     ASCII is matched case-insensitively.
 
     Example:

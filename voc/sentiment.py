@@ -138,57 +138,52 @@ class SentimentAnalyzer:
         self.model = model
         self.model_weight = model_weight
         self.convert = convert
-        self._matchers: tuple[PhraseMatcher, PhraseMatcher] | None = None
+        self._matcher: PhraseMatcher | None = None
         self._lock = threading.Lock()
 
     # -- set-up --------------------------------------------------------------------------------------
-    def _get_matchers(self) -> tuple[PhraseMatcher, PhraseMatcher]:
-        if self._matchers is None:
+    def _get_matcher(self) -> PhraseMatcher:
+        if self._matcher is None:
             with self._lock:
-                if self._matchers is None:
+                if self._matcher is None:
                     if self.lexicon is None:
                         self.lexicon = load_lexicon(convert=self.convert)
                     lx = self.lexicon
                     entries: list[tuple[str, tuple[str, float]]] = []
+                    entries += [(w, (_TURN, 0.0)) for w in lx.contrast]  # first: a turn is never a negator
                     entries += [(w, (_SENT, s)) for w, s in lx.words.items()]
                     entries += [(w, (_NEG, lx.negation_factor)) for w in lx.negators]
                     entries += [(w, (_DEG, f)) for w, f in lx.degree.items()]
-                    entries += [(w, (_TURN, 0.0)) for w in lx.contrast]
-                    turns = PhraseMatcher([(w, (_TURN, 0.0)) for w in lx.contrast])
-                    self._matchers = (PhraseMatcher(entries), turns)
-        return self._matchers
+                    self._matcher = PhraseMatcher(entries)
+        return self._matcher
 
     @property
     def contrast_words(self) -> tuple[str, ...]:
         """Contrast words of the lexicon (after loading)."""
-        self._get_matchers()
+        self._get_matcher()
         assert self.lexicon is not None
         return self.lexicon.contrast
 
     # -- clauses -----------------------------------------------------------------------------------
     def clauses(self, text: str, boundaries: set[int] | None = None) -> list[Clause]:
         """Clauses of ``text`` with contrast weights and lexicon scores."""
-        matcher, turns_matcher = self._get_matchers()
+        matcher = self._get_matcher()
         lx = self.lexicon
         assert lx is not None
+        matches = matcher.find(text, boundaries)  # one pass: words, negators, degree words and turns
+        cuts = [m.start for m in matches if m.payloads[0][0] == _TURN]
         # pieces between punctuation, cut again at contrast words
-        spans: list[tuple[int, int]] = []
-        pos = 0
-        for m in _PUNCT.finditer(text):
-            if m.start() > pos:
-                spans.append((pos, m.start()))
-            pos = m.end()
-        if pos < len(text):
-            spans.append((pos, len(text)))
-        cuts = [m.start for m in turns_matcher.find(text, boundaries)]
         pieces: list[tuple[int, int, bool]] = []
-        for s, e in spans:
-            inner = [c for c in cuts if s <= c < e]
-            starts = [s] + [c for c in inner if c > s]
-            after_turn = [bool(inner) and inner[0] == s] + [True] * (len(starts) - 1)
-            for k, st in enumerate(starts):
-                en = starts[k + 1] if k + 1 < len(starts) else e
-                pieces.append((st, en, after_turn[k]))
+        pos = 0
+        bounds = [(m.start(), m.end()) for m in _PUNCT.finditer(text)] + [(len(text), len(text))]
+        for stop, nxt in bounds:
+            if stop > pos:
+                inner = [c for c in cuts if pos <= c < stop]
+                starts = [pos] + [c for c in inner if c > pos]
+                after_turn = [bool(inner) and inner[0] == pos] + [True] * (len(starts) - 1)
+                for k, st in enumerate(starts):
+                    pieces.append((st, starts[k + 1] if k + 1 < len(starts) else stop, after_turn[k]))
+            pos = nxt
         weights = [1.0] * len(pieces)
         for k, (_, _, after) in enumerate(pieces):
             if after:
@@ -196,14 +191,21 @@ class SentimentAnalyzer:
                 if k > 0 and not pieces[k - 1][2]:
                     weights[k - 1] = min(weights[k - 1], lx.contrast_before)
         out = []
+        mi = 0
         for (st, en, _), w in zip(pieces, weights):
-            local = None if boundaries is None else {b - st for b in boundaries if st <= b <= en}
-            piece = text[st:en]
-            score, hits = self._score_matches(piece, matcher.find(piece, local), text[en:en + 1])
+            while mi < len(matches) and matches[mi].start < st:
+                mi += 1
+            inside = []
+            k = mi
+            while k < len(matches) and matches[k].start < en:
+                if matches[k].end <= en:
+                    inside.append(matches[k])
+                k += 1
+            score, hits = self._score_matches(text, inside, st, en)
             out.append(Clause(st, en, w, score, hits))
         return out
 
-    def _score_matches(self, text: str, matches: list[Any], end_mark: str) -> tuple[float, int]:
+    def _score_matches(self, text: str, matches: list[Any], start: int, end: int) -> tuple[float, int]:
         lx = self.lexicon
         assert lx is not None
         total = 0.0
@@ -235,9 +237,10 @@ class SentimentAnalyzer:
                 degree, degree_end = 1.0, -1
                 total += s
                 hits += 1
-        if hits and _IRONY.search(text):
+        end_mark = text[end:end + 1]
+        if hits and _IRONY.search(text, start, end):
             total = -abs(total)
-        elif end_mark in ("?", "？") and _QUESTION.search(text):
+        elif end_mark in ("?", "？") and _QUESTION.search(text, start, end):
             total -= 0.6
             hits += 1
         if hits and end_mark in ("!", "！"):
