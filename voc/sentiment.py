@@ -20,6 +20,7 @@ import threading
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -266,7 +267,7 @@ class SentimentAnalyzer:
         if self.model is None or not texts:
             return [None] * len(texts)
         # texts with under two different letters (emoji, punctuation, "xxx", "好") are left to the lexicon
-        idx = [i for i, t in enumerate(texts) if len({ch for ch in t if ch.isalpha()}) >= 2]
+        idx = [i for i, t in enumerate(texts) if len(list(islice(filter(str.isalpha, set(t)), 2))) == 2]
         out: list[float | None] = [None] * len(texts)
         if not idx:
             return out
