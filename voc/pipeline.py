@@ -237,9 +237,9 @@ class Pipeline:
                 key = "，".join(norm.text[c.start:c.end] for c in cl)
                 cm = clause_model[clause_keys[key]]
                 if thits:
-                    theme_scores[theme] = analyzer.blend(tlex, thits, cm)
+                    theme_scores[theme] = analyzer.blend(tlex, thits, cm, weight=analyzer.clause_model_weight)
                 elif cm is not None:
-                    theme_scores[theme] = 0.5 * cm + 0.5 * doc_score
+                    theme_scores[theme] = 0.3 * cm + 0.7 * doc_score
                 else:
                     theme_scores[theme] = doc_score
             out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated))

@@ -133,11 +133,13 @@ class SentimentAnalyzer:
 
     def __init__(self, config: Config | None = None, *, lexicon: Lexicon | None = None,
                  model: ProbaModel | None = None, model_weight: float = 0.6,
+                 clause_model_weight: float = 0.25,
                  convert: Callable[[str], str] | None = None) -> None:
         self.config = config or Config()
         self.lexicon = lexicon
         self.model = model
         self.model_weight = model_weight
+        self.clause_model_weight = clause_model_weight
         self.convert = convert
         self._matcher: PhraseMatcher | None = None
         self._lock = threading.Lock()
@@ -281,13 +283,17 @@ class SentimentAnalyzer:
             out[i] = p - n
         return out
 
-    def blend(self, lexicon: float, hits: int, model: float | None) -> float:
-        """Combine a lexicon score and a model score into one score in [-1, 1]."""
+    def blend(self, lexicon: float, hits: int, model: float | None, *, weight: float | None = None) -> float:
+        """Combine a lexicon score and a model score into one score in [-1, 1].
+
+        ``weight`` is the model's share (default ``model_weight``); clause-level calls pass a smaller one,
+        since the model was trained on whole reviews and misreads short clauses.
+        """
         if model is None:
             return lexicon
         if not hits:
             return model
-        w = self.model_weight
+        w = self.model_weight if weight is None else weight
         return max(-1.0, min(1.0, w * model + (1 - w) * lexicon))
 
     def score_text(self, text: str, boundaries: set[int] | None = None) -> float:
