@@ -34,7 +34,7 @@ TextOpt = Annotated[Optional[str], typer.Option("--text", help="Column with the 
 IdOpt = Annotated[Optional[str], typer.Option("--id", help="Column with a respondent id (default: row number).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
-ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC conversion to the internal script: t2s (default), tw2sp, hk2s, tw2s.")]
+ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC conversion to the internal script: tw2sp (default: Traditional incl. Taiwan phrases → Simplified), t2s, hk2s, tw2s.")]
 NoRedactOpt = Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, emails and ID/card numbers (redacted by default).")]
 CodeframeOpt = Annotated[Optional[Path], typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory written by `voc train`.")]

@@ -19,13 +19,13 @@ class Config:
 
     Example:
         >>> Config().convert
-        't2s'
-        >>> Config().replace(convert="tw2sp").convert
         'tw2sp'
+        >>> Config().replace(convert="hk2s").convert
+        'hk2s'
     """
 
     # normalise
-    convert: str = "t2s"  #: OpenCC config to the internal script: t2s, tw2sp, hk2s, tw2s, s2t (no ".json")
+    convert: str = "tw2sp"  #: OpenCC config to the internal script (no ".json"): tw2sp maps Taiwan phrases too; t2s, hk2s, tw2s
     redact_pii: bool = True  #: replace phones, emails, ID and bank-card numbers by <PHONE>, <EMAIL>, ...
     max_repeat: int = 3  #: longest run of one repeated character kept (好好好好好 -> 好好好)
     # segment
