@@ -34,16 +34,41 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import inspect
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 from voc.errors import ConfigError, InputError, NotFittedError
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+# scikit-learn and pandas are imported where a model is fitted (or a big batch counted), not at import:
+# predicting with a loaded model needs only numpy and scipy, which keeps `import voc` + first tag fast.
+
+
+class _Params:
+    """scikit-learn's get_params/set_params contract (so ``sklearn.base.clone`` works) without importing it."""
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        names = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
+                 if p.name != "self" and p.kind == p.KEYWORD_ONLY]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params: Any) -> Any:
+        valid = self.get_params()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}; valid: {sorted(valid)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LinearTextModel", "load_default_sentiment_model"]
 
@@ -59,7 +84,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers: runs of w
 _BATCH = 8192  # texts counted at once by the vectorised n-gram counter
 
 
-class LinearTextModel(BaseEstimator):  # type: ignore[misc]
+class LinearTextModel(_Params):
     """TF-IDF n-gram features + logistic regression, multi-class or multi-label, saved without pickle.
 
     Args:
@@ -178,6 +203,8 @@ class LinearTextModel(BaseEstimator):  # type: ignore[misc]
         return labels
 
     def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+        from sklearn.feature_extraction.text import CountVectorizer
+
         lo, hi = _ngram_range(self.ngram_range)
         fixed = vocabulary is not None
         return CountVectorizer(analyzer=self.analyzer, ngram_range=(lo, hi), lowercase=self.lowercase,
@@ -189,6 +216,8 @@ class LinearTextModel(BaseEstimator):  # type: ignore[misc]
     def _fit_arrays(self, docs: list[str], target: Any, weights: np.ndarray | None
                     ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Vocabulary, idf, coef, intercept (float32) and class names for one training set."""
+        from sklearn.linear_model import LogisticRegression
+
         vec = self._vectorizer()
         try:
             counts = vec.fit_transform(docs)
@@ -231,6 +260,8 @@ class LinearTextModel(BaseEstimator):  # type: ignore[misc]
         if self.threshold != "auto":
             return np.full(n_labels, float(self.threshold))
         oof = np.zeros(Y.shape)
+        from sklearn.model_selection import KFold
+
         folds = KFold(n_splits=3, shuffle=True, random_state=self.random_state)
         for train, held in folds.split(docs):
             w = weights[train] if weights is not None else None
@@ -446,8 +477,8 @@ class _CharNgramCounter:
     def __init__(self, alphabet: np.ndarray, keys: np.ndarray, columns: np.ndarray, n_features: int,
                  analyzer: str, ngram_range: tuple[int, int], lowercase: bool) -> None:
         self.alphabet, self.columns = alphabet, columns
-        self.index = pd.Index(keys)  # a hash table: n-gram number -> position in keys, for big batches
-        self.index.get_indexer(keys[:1])  # build it now, not on first use from several threads
+        self.keys = keys
+        self._index: Any = None  # pandas hash table of keys, built on the first big batch
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
         self.sorted_keys = keys[self.order]
         self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
@@ -491,7 +522,13 @@ class _CharNgramCounter:
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Vocabulary position of each n-gram number, -1 when absent."""
         if len(keys) > 4096:
-            return np.asarray(self.index.get_indexer(keys))
+            if self._index is None:
+                import pandas as pd
+
+                index = pd.Index(self.keys)
+                index.get_indexer(self.keys[:1])  # build the hash table before sharing it
+                self._index = index
+            return np.asarray(self._index.get_indexer(keys))
         pos = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
         return np.where(self.sorted_keys[pos] == keys, self.order[pos], -1)
 
