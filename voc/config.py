@@ -35,7 +35,7 @@ class Config:
     # tag
     codeframe: Path | None = None  #: codeframe TOML; None = the shipped lexicons/codeframe.toml
     model_dir: Path | None = None  #: trained theme/sentiment model directory (voc train); None = rules only
-    neutral_band: float = 0.15  #: |score| below this is "neutral"
+    neutral_band: float = 0.05  #: |score| below this is "neutral"
     # metrics / drivers
     nps_promoter_min: int = 9
     nps_detractor_max: int = 6

@@ -213,7 +213,7 @@ class Pipeline:
         if theme_model is not None:
             prepared = self._add_model_mentions(prepared, theme_model)
         # model scores: whole texts, then the clauses that carry theme mentions
-        doc_model = analyzer.model_scores([p[1].text for p in prepared])
+        doc_probs = analyzer.model_probs([p[1].text for p in prepared])
         clause_keys: dict[str, int] = {}
         per_doc_theme_clauses = []
         for text, norm, clauses, mentions, _ in prepared:
@@ -228,9 +228,10 @@ class Pipeline:
             per_doc_theme_clauses.append(by_theme)
         clause_model = analyzer.model_scores(list(clause_keys))
         out = []
-        for (text, norm, clauses, mentions, truncated), by_theme, dm in zip(prepared, per_doc_theme_clauses, doc_model):
+        for (text, norm, clauses, mentions, truncated), by_theme, probs in zip(prepared, per_doc_theme_clauses,
+                                                                               doc_probs):
             lex, hits = analyzer.lexicon_score(clauses)
-            doc_score = analyzer.blend(lex, hits, dm)
+            doc_score = analyzer.blend(lex, hits, None if probs is None else probs[0] - probs[1])
             theme_scores: dict[str, float] = {}
             for theme, cl in by_theme.items():
                 tlex, thits = analyzer.lexicon_score(cl)
@@ -242,7 +243,7 @@ class Pipeline:
                     theme_scores[theme] = 0.3 * cm + 0.7 * doc_score
                 else:
                     theme_scores[theme] = doc_score
-            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated))
+            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated, probs))
         return out
 
     def _add_model_mentions(self, prepared: list[Any], model: Any) -> list[Any]:
@@ -266,7 +267,8 @@ class Pipeline:
         return out
 
     def _result(self, text: str, norm: Normalised, doc_score: float, mentions: list[RawMention],
-                theme_scores: dict[str, float], analyzer: SentimentAnalyzer, truncated: bool) -> TagResult:
+                theme_scores: dict[str, float], analyzer: SentimentAnalyzer, truncated: bool,
+                probs: tuple[float, float, float] | None = None) -> TagResult:
         label = analyzer.label
         final: list[Mention] = []
         for m in mentions:
@@ -277,7 +279,7 @@ class Pipeline:
         themes = tuple(dict.fromkeys(m.theme for m in final))
         subs = tuple(dict.fromkeys(m.code for m in final))
         return TagResult(
-            text=text, normalised=norm.text, sentiment=label(doc_score), score=round(doc_score, 4), themes=themes,
+            text=text, normalised=norm.text, sentiment=label(doc_score, probs), score=round(doc_score, 4), themes=themes,
             subthemes=subs, theme_sentiment={t: label(theme_scores.get(t, doc_score)) for t in themes},
             theme_scores={t: round(theme_scores.get(t, doc_score), 4) for t in themes}, mentions=tuple(final),
             truncated=truncated,

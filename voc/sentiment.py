@@ -132,7 +132,7 @@ class SentimentAnalyzer:
     """
 
     def __init__(self, config: Config | None = None, *, lexicon: Lexicon | None = None,
-                 model: ProbaModel | None = None, model_weight: float = 0.6,
+                 model: ProbaModel | None = None, model_weight: float = 0.8,
                  clause_model_weight: float = 0.25,
                  convert: Callable[[str], str] | None = None) -> None:
         self.config = config or Config()
@@ -266,21 +266,24 @@ class SentimentAnalyzer:
 
     def model_scores(self, texts: Sequence[str]) -> list[float | None]:
         """Model score p(positive) − p(negative) per text, or None without a model / for empty texts."""
+        return [None if p is None else p[0] - p[1] for p in self.model_probs(texts)]
+
+    def model_probs(self, texts: Sequence[str]) -> list[tuple[float, float, float] | None]:
+        """(p(positive), p(negative), p(neutral)) per text, or None without a model / for empty texts."""
         if self.model is None or not texts:
             return [None] * len(texts)
         # texts with under two different letters (emoji, punctuation, "xxx", "好") are left to the lexicon
         idx = [i for i, t in enumerate(texts) if len(list(islice(filter(str.isalpha, set(t)), 2))) == 2]
-        out: list[float | None] = [None] * len(texts)
+        out: list[tuple[float, float, float] | None] = [None] * len(texts)
         if not idx:
             return out
         proba = self.model.predict_proba([texts[i] for i in idx])
         classes = list(self.model.classes_)
-        pos = classes.index("positive") if "positive" in classes else None
-        neg = classes.index("negative") if "negative" in classes else None
+        col = {c: classes.index(c) if c in classes else None for c in ("positive", "negative", "neutral")}
         for row, i in enumerate(idx):
-            p = float(proba[row][pos]) if pos is not None else 0.0
-            n = float(proba[row][neg]) if neg is not None else 0.0
-            out[i] = p - n
+            p, n, u = (float(proba[row][col[c]]) if col[c] is not None else 0.0  # type: ignore[index]
+                       for c in ("positive", "negative", "neutral"))
+            out[i] = (p, n, u)
         return out
 
     def blend(self, lexicon: float, hits: int, model: float | None, *, weight: float | None = None) -> float:
@@ -301,8 +304,13 @@ class SentimentAnalyzer:
         lex, hits = self.lexicon_score(self.clauses(text, boundaries))
         return self.blend(lex, hits, self.model_scores([text])[0])
 
-    def label(self, score: float) -> str:
-        """positive | neutral | negative for a score, with ``config.neutral_band`` around 0."""
+    def label(self, score: float, probs: tuple[float, float, float] | None = None) -> str:
+        """positive | neutral | negative for a score, with ``config.neutral_band`` around 0.
+
+        With the model's probabilities, a text the model finds most likely neutral is neutral.
+        """
+        if probs is not None and probs[2] > max(probs[0], probs[1]):
+            return "neutral"
         band = self.config.neutral_band
         if score >= band:
             return "positive"
