@@ -22,10 +22,9 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from voc.config import Config
 from voc.errors import ConfigError
@@ -39,8 +38,7 @@ BACKENDS = ("auto", "jieba", "rjieba")
 _PROTECTED = re.compile(PROTECTED_PATTERN)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of the normalised text, with its half-open character span in that text."""
 
     text: str
@@ -106,6 +104,7 @@ class Segmenter:
         self._impl: Any = None
         self._cut: Any = None
         self._nlp: Language | None = None
+        self._spans: Any = None  # back end's own (word, start, end) tokenizer, when it has one
 
     # -- loading -------------------------------------------------------------------------------
     @property
@@ -143,6 +142,8 @@ class Segmenter:
 
                 def cut(text: str) -> list[str]:
                     return impl.cut(text, hmm)
+
+                self._spans = lambda text: impl.tokenize(text, "default", hmm)
             else:
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 import jieba
@@ -172,6 +173,8 @@ class Segmenter:
     def tokenize(self, text: str) -> list[Token]:
         """Words of ``text`` with their character spans in ``text``."""
         cut = self._cut or self._load()
+        if self._spans is not None and _PROTECTED.search(text) is None:  # fast path: nothing to protect
+            return [Token(w, s, e) for w, s, e in self._spans(text) if not w.isspace()]
         out: list[Token] = []
         pos = 0
         for m in _PROTECTED.finditer(text):
@@ -251,8 +254,7 @@ _PARTICLES = set("了的啊吧呀哦呢啦嘛咯喔")  # a one-character phrase 
 _WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n\s不没沒无無非未别別但却卻可唔冇]{0,6}?"
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseMatch:
+class PhraseMatch(NamedTuple):
     """A phrase found in a text: half-open span, the phrase as written, and the payloads attached to it."""
 
     start: int

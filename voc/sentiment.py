@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from voc.config import Config
 from voc.errors import ConfigError
@@ -42,8 +42,7 @@ class ProbaModel(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Clause:
+class Clause(NamedTuple):
     """One clause of a normalised text: span, contrast weight and lexicon score (unsquashed)."""
 
     start: int

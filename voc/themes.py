@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from voc.codeframe import Codeframe, load_codeframe
 from voc.segment import PhraseMatcher, Token
@@ -30,8 +30,7 @@ RULE_CONFIDENCE = 0.9
 CONTEXT_CONFIDENCE = 0.75
 
 
-@dataclass(frozen=True, slots=True)
-class RawMention:
+class RawMention(NamedTuple):
     """A sub-theme found in the normalised text (offsets into the normalised text)."""
 
     theme: str
@@ -43,8 +42,7 @@ class RawMention:
     source: str = "rules"
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(NamedTuple):
     theme: str
     subtheme: str
     contextual: bool
