@@ -295,9 +295,10 @@ class PhraseMatcher:
         # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
         wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
         self._wild = [(k, tuple(v)) for k, v in wild_items]
-        self._wild_rx = re.compile("|".join(
+        firsts = "".join(sorted({re.escape(k[0]) for k, _ in wild_items}))
+        self._wild_rx = re.compile(f"(?=[{firsts}])(?:" + "|".join(  # the lookahead skips hopeless positions fast
             f"(?P<w{i}>" + _WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD)) + ")"
-            for i, (k, _) in enumerate(wild_items))) if wild_items else None
+            for i, (k, _) in enumerate(wild_items)) + ")") if wild_items else None
 
     def __len__(self) -> int:
         return len(self._table) + len(self._wild)
