@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_TEXT_CHARS = 20_000  #: longer texts are tagged on their first MAX_TEXT_CHARS characters (noted in the result)
 MODEL_MANIFEST = "voc-model.json"
+SHORT_TEXT_CHARS = 8  #: texts shorter than this lean on the lexicon when it has a sentiment word
 PARALLEL_MIN_TEXTS = 4000  #: below this many distinct texts, one process is faster than starting workers
 _worker_pipeline: list[Pipeline] = []  # set in worker processes only (see _init_worker)
 
@@ -231,7 +232,10 @@ class Pipeline:
         for (text, norm, clauses, mentions, truncated), by_theme, probs in zip(prepared, per_doc_theme_clauses,
                                                                                doc_probs):
             lex, hits = analyzer.lexicon_score(clauses)
-            doc_score = analyzer.blend(lex, hits, None if probs is None else probs[0] - probs[1])
+            # the model reads whole reviews well but short slang ("yyds", "没毛病") badly: trust the lexicon more there
+            short = len(norm.text) < SHORT_TEXT_CHARS
+            doc_score = analyzer.blend(lex, hits, None if probs is None else probs[0] - probs[1],
+                                       weight=analyzer.clause_model_weight if short else None)
             theme_scores: dict[str, float] = {}
             for theme, cl in by_theme.items():
                 tlex, thits = analyzer.lexicon_score(cl)
@@ -243,7 +247,8 @@ class Pipeline:
                     theme_scores[theme] = 0.3 * cm + 0.7 * doc_score
                 else:
                     theme_scores[theme] = doc_score
-            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated, probs))
+            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated,
+                                    None if short and hits else probs))
         return out
 
     def _add_model_mentions(self, prepared: list[Any], model: Any) -> list[Any]:
@@ -279,7 +284,8 @@ class Pipeline:
         themes = tuple(dict.fromkeys(m.theme for m in final))
         subs = tuple(dict.fromkeys(m.code for m in final))
         return TagResult(
-            text=text, normalised=norm.text, sentiment=label(doc_score, probs), score=round(doc_score, 4), themes=themes,
+            text=text, normalised=norm.text, sentiment=label(doc_score, probs), score=round(doc_score, 4),
+            themes=themes,
             subthemes=subs, theme_sentiment={t: label(theme_scores.get(t, doc_score)) for t in themes},
             theme_scores={t: round(theme_scores.get(t, doc_score), 4) for t in themes}, mentions=tuple(final),
             truncated=truncated,
