@@ -206,10 +206,9 @@ class Pipeline:
         for text in texts:
             truncated = len(text) > MAX_TEXT_CHARS
             norm = normaliser.normalise(text[:MAX_TEXT_CHARS] if truncated else text)
-            tokens = segmenter.tokenize(norm.text)
-            bounds = {t.start for t in tokens} | {t.end for t in tokens}
+            bounds = segmenter.boundaries(norm.text)
             clauses = analyzer.clauses(norm.text, bounds)
-            mentions = tagger.find(norm.text, tokens, [(c.start, c.end) for c in clauses], [c.hits > 0 for c in clauses])
+            mentions = tagger.find(norm.text, bounds, [(c.start, c.end) for c in clauses], [c.hits > 0 for c in clauses])
             prepared.append((text, norm, clauses, mentions, truncated))
         if theme_model is not None:
             prepared = self._add_model_mentions(prepared, theme_model)

@@ -186,6 +186,19 @@ class Segmenter:
             self._cut_piece(cut, text, pos, len(text), out)
         return out
 
+    def boundaries(self, text: str) -> set[int]:
+        """Start and end offsets of the words of ``text`` (what phrase matching needs), computed fast."""
+        if self._cut is None:
+            self._load()
+        if self._spans is not None and _PROTECTED.search(text) is None:
+            out: set[int] = set()
+            for _, s, e in self._spans(text):
+                out.add(s)
+                out.add(e)
+            return out
+        toks = self.tokenize(text)
+        return {t.start for t in toks} | {t.end for t in toks}
+
     @staticmethod
     def _cut_piece(cut: Any, text: str, start: int, end: int, out: list[Token]) -> None:
         pos = start
@@ -292,6 +305,8 @@ class PhraseMatcher:
         for k in self._table:
             by_first.setdefault(k[0], set()).add(len(k))
         self._first = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}  # longest first
+        self._pairs = {k[:2] for k in self._table if len(k) >= 2}  # cheap test before trying long phrases
+        self._singles = {k for k in self._table if len(k) == 1}
         # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
         wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
         self._wild = [(k, tuple(v)) for k, v in wild_items]
@@ -308,13 +323,15 @@ class PhraseMatcher:
         low = text.lower()
         if len(low) != len(text):  # rare: lower-casing changed the length; match as written
             low = text
-        table, first = self._table, self._first
+        table, first, pairs, singles = self._table, self._first, self._pairs, self._singles
         n = len(low)
         out: list[PhraseMatch] = []
         wild_spans = self._find_wild(low, boundaries) if self._wild else []
         i = 0
         while i < n:
             lengths = first.get(low[i])
+            if lengths and low[i:i + 2] not in pairs:
+                lengths = (1,) if low[i] in singles else None
             if lengths:
                 for length in lengths:
                     j = i + length

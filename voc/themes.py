@@ -93,7 +93,7 @@ class ThemeTagger:
                     self._matcher = PhraseMatcher(entries)
         return self._matcher
 
-    def find(self, text: str, tokens: Sequence[Token], clauses: Sequence[tuple[int, int]] | None = None,
+    def find(self, text: str, tokens: Sequence[Token] | set[int], clauses: Sequence[tuple[int, int]] | None = None,
              opinion: Sequence[bool] | None = None) -> list[RawMention]:
         """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans.
 
@@ -102,7 +102,8 @@ class ThemeTagger:
         """
         if not text:
             return []
-        boundaries = {t.start for t in tokens} | {t.end for t in tokens}
+        # tokens, or already the set of their start/end offsets (Segmenter.boundaries)
+        boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {t.end for t in tokens}
         spans = list(clauses) if clauses else [(0, len(text))]
         out: list[RawMention] = []
         for m in self._get_matcher().find(text, boundaries):
