@@ -148,3 +148,34 @@ def test_every_command_help_shows_an_example(command: str, capsys) -> None:
 def test_top_level_help(capsys) -> None:
     code, out, _ = run(["--help"], capsys)
     assert code == 0 and "Example:" in out
+
+
+def test_nps_command(survey: Path, capsys) -> None:
+    code, out, _ = run(["nps", str(survey), "--score", "nps"], capsys)
+    assert code == 0
+    # 10, 9 promoters; 6, 3 detractors; 8 passive -> (2 - 2) / 5 = 0
+    assert "NPS +0.0" in out and "n=5" in out
+
+
+def test_drivers_and_report_commands(tmp_path: Path, capsys) -> None:
+    demo = Path(__file__).resolve().parent.parent / "corpora" / "demo_qualtrics.csv"
+    out = tmp_path / "drivers.csv"
+    err = _main_ok(["drivers", str(demo), "--text", "Q3", "--score", "Q1", "--metric", "nps", "-o", str(out)], capsys)
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"theme", "polarity", "impact", "p_adjusted", "kano"} <= set(table.columns)
+    report = tmp_path / "report.html"
+    _main_ok(["report", str(demo), "--text", "Q3", "--nps", "Q1", "-o", str(report)], capsys)
+    assert "id='drivers'" in report.read_text(encoding="utf-8")
+
+
+def test_report_without_score_is_a_user_error(survey: Path, tmp_path: Path, capsys) -> None:
+    code, _, err = run(["report", str(survey), "--text", "comment", "-o", str(tmp_path / "r.html")], capsys)
+    assert code == 2 and "--nps" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_demo_builds_the_report(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "demo.html"
+    _main_ok(["demo", "-o", str(out)], capsys)
+    page = out.read_text(encoding="utf-8")
+    assert "id='trend'" in page and "华南" in page

@@ -260,7 +260,9 @@ def _kano_column(keys: list[tuple[str, str]], M: np.ndarray, y: np.ndarray) -> l
         if not cols or len(y) <= len(cols) + 2:
             continue
         try:
-            fit = sm.OLS(y, sm.add_constant(M[:, cols], has_constant="add")).fit()
+            with warnings.catch_warnings():  # small or collinear samples: the classes then come out indifferent
+                warnings.simplefilter("ignore")
+                fit = sm.OLS(y, sm.add_constant(M[:, cols], has_constant="add")).fit()
         except (np.linalg.LinAlgError, ValueError):
             continue
         coef = dict(zip((keys[j] for j in cols), fit.params[1:]))
