@@ -150,3 +150,13 @@ def test_planted_demo_drivers_are_recovered() -> None:
     # the biggest planted cost is negative logistics, then negative service / product
     neg = t[t.polarity == "negative"].sort_values("impact")
     assert neg.iloc[0]["theme"] == "logistics"
+
+
+def test_importance_for_score_promoters_and_detractors() -> None:
+    from voc.drivers import importance_table
+
+    imp = importance_table(_tagged(), score="nps", metric="nps")
+    assert list(imp.columns) == ["theme", "polarity", "weight_score", "weight_top", "weight_bottom"]
+    assert imp.iloc[0]["theme"] == "logistics" and imp.iloc[0]["polarity"] == "negative"
+    assert imp["weight_score"].sum() == pytest.approx(imp.attrs["r2_score"])
+    assert imp["weight_bottom"].sum() == pytest.approx(imp.attrs["r2_bottom"])

@@ -278,6 +278,36 @@ def _kano_column(keys: list[tuple[str, str]], M: np.ndarray, y: np.ndarray) -> l
     return out
 
 
+def importance_table(tagged: pd.DataFrame, *, score: str, metric: str = "nps", level: str = "theme",
+                     config: Config | None = None) -> pd.DataFrame:
+    """Johnson's relative weights of each theme's negative/positive indicator for three targets.
+
+    For NPS: the 0-10 score, being a promoter (9-10) and being a detractor (0-6); for CSAT: the 1-5 score,
+    being satisfied (top box) and being dissatisfied (1-2). Each column sums to that model's R² (in ``attrs``).
+    """
+    cfg = config or Config()
+    _, parsed = contributions(tagged[score], metric=metric, config=cfg)
+    raw = parsed.values.to_numpy()
+    valid = np.isfinite(raw)
+    keys = [k for k, v in indicators(tagged, level=level).items() if k[1] != "any" and v[valid].any()]
+    cols = ["theme", "polarity", "weight_score", "weight_top", "weight_bottom"]
+    if not keys or valid.sum() < 3:
+        return pd.DataFrame(columns=cols)
+    ind = indicators(tagged, level=level)
+    X = np.column_stack([ind[k][valid] for k in keys]).astype(float)
+    y = raw[valid]
+    if metric == "nps":
+        top, bottom = y >= cfg.nps_promoter_min, y <= cfg.nps_detractor_max
+    else:
+        top, bottom = y > cfg.csat_scale - cfg.csat_top_box, y <= 2
+    out = pd.DataFrame({"theme": [k[0] for k in keys], "polarity": [k[1] for k in keys]})
+    for name, target in (("weight_score", y), ("weight_top", top.astype(float)), ("weight_bottom", bottom.astype(float))):
+        w, r2 = relative_weights(X, target)
+        out[name] = w
+        out.attrs[f"r2_{name[len('weight_'):]}"] = r2
+    return out.sort_values("weight_score", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def kano_class(penalty: float, reward: float, penalty_significant: bool, reward_significant: bool) -> str:
     """Penalty–reward class: must-have, performance, delighter or indifferent (see the module docstring)."""
     if penalty_significant and (not reward_significant or reward < penalty / 2):

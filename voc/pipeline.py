@@ -420,6 +420,7 @@ class Analysis:
     follow_up: pd.DataFrame
     notes: list[str]
     report: Any
+    importance: dict[str, pd.DataFrame] = field(default_factory=dict)  #: relative weights for score/top/bottom
 
 
 def analyse(df: pd.DataFrame, *, text: str, nps: str | None = None, csat: str | None = None,
@@ -453,6 +454,7 @@ def analyse(df: pd.DataFrame, *, text: str, nps: str | None = None, csat: str | 
     notes: list[str] = []
     headline: dict[str, Any] = {}
     tables: dict[str, pd.DataFrame] = {}
+    importance: dict[str, pd.DataFrame] = {}
     segments: dict[str, pd.DataFrame] = {}
     trend = None
     with warnings.catch_warnings(record=True) as caught:
@@ -466,6 +468,7 @@ def analyse(df: pd.DataFrame, *, text: str, nps: str | None = None, csat: str | 
             else:
                 headline[metric] = metrics.csat(tagged[col], scale=cfg.csat_scale, top_box=cfg.csat_top_box)
             tables[metric] = drv.driver_table(tagged, score=col, metric=metric, config=cfg)
+            importance[metric] = drv.importance_table(tagged, score=col, metric=metric, config=cfg)
             if segment:
                 segments[f"{metric}:{segment}"] = drv.driver_table(tagged, score=col, metric=metric,
                                                                    segment=segment, config=cfg)
@@ -483,6 +486,6 @@ def analyse(df: pd.DataFrame, *, text: str, nps: str | None = None, csat: str | 
             if msg not in notes:
                 notes.append(msg)
     report = Report(title=title, headline=headline, drivers=tables, tagged=tagged, text=text, segments=segments,
-                    trend=trend, follow_up=follow, notes=notes, source=source)
+                    trend=trend, follow_up=follow, notes=notes, source=source, importance=importance)
     return Analysis(tagged=tagged, headline=headline, drivers=tables, segments=segments, trend=trend,
-                    follow_up=follow, notes=notes, report=report)
+                    follow_up=follow, notes=notes, report=report, importance=importance)

@@ -67,6 +67,7 @@ class Report:
     follow_up: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    importance: dict[str, pd.DataFrame] = field(default_factory=dict)
     generated_at: str = field(default_factory=lambda: _dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
 
     # -- findings ------------------------------------------------------------------------------------
@@ -155,6 +156,16 @@ class Report:
                        f"<div class='chart'>{_impact_chart(table, name)}</div>"
                        f"<div class='chart'>{_quadrant_chart(top, name)}</div></div>")
             out.append(_driver_table_html(table.head(40)))
+            imp = self.importance.get(metric)
+            if imp is not None and not imp.empty:
+                top_name, bottom_name = ("promoter", "detractor") if metric == "nps" else ("satisfied", "dissatisfied")
+                shown = imp.head(10).rename(columns={"weight_score": f"weight: {name} score",
+                                                     "weight_top": f"weight: {top_name}",
+                                                     "weight_bottom": f"weight: {bottom_name}"})
+                r2 = ", ".join(f"{k[3:]} {v:.2f}" for k, v in imp.attrs.items() if k.startswith("r2_"))
+                out.append(f"<h3>Relative importance ({name})</h3><p class='note'>Johnson's relative weights; each "
+                           f"column sums to its model's R² ({_e(r2)}).</p><div class='scroll'>"
+                           + _simple_table(shown) + "</div>")
         out.append("</section>")
         return "".join(out)
 
@@ -250,6 +261,8 @@ class Report:
         sheets: dict[str, pd.DataFrame] = {"Summary": self._summary_frame()}
         for metric, table in self.drivers.items():
             sheets[f"Drivers {metric.upper()}"] = table
+        for metric, table in self.importance.items():
+            sheets[f"Importance {metric.upper()}"] = table
         if self.segments:
             sheets["Segments"] = pd.concat(
                 [t.assign(metric=k.partition(":")[0]) for k, t in self.segments.items() if t is not None],
