@@ -160,7 +160,7 @@ def test_nps_command(survey: Path, capsys) -> None:
 def test_drivers_and_report_commands(tmp_path: Path, capsys) -> None:
     demo = Path(__file__).resolve().parent.parent / "corpora" / "demo_qualtrics.csv"
     out = tmp_path / "drivers.csv"
-    err = _main_ok(["drivers", str(demo), "--text", "Q3", "--score", "Q1", "--metric", "nps", "-o", str(out)], capsys)
+    _main_ok(["drivers", str(demo), "--text", "Q3", "--score", "Q1", "--metric", "nps", "-o", str(out)], capsys)
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert {"theme", "polarity", "impact", "p_adjusted", "kano"} <= set(table.columns)
     report = tmp_path / "report.html"

@@ -155,7 +155,6 @@ def _table(c: np.ndarray, raw: np.ndarray, ind: dict[tuple[str, str], np.ndarray
     keys = [k for k, v in ind.items() if v[valid].sum() > 0]
     if n_all == 0 or not keys:
         return _empty()
-    total = float(cv.mean())
     M = np.column_stack([ind[k][valid] for k in keys]).astype(float)  # N x K
     # bootstrap: multinomial weights of respondents, all rows at once
     rng = np.random.default_rng(cfg.seed)

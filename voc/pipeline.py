@@ -14,7 +14,6 @@ Example:
 """
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
