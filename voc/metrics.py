@@ -126,6 +126,18 @@ def nps_se(p: float, d: float, n: int) -> float:
     return 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n) if n else float("nan")
 
 
+def _valid(parsed: ParsedScores, metric: str) -> tuple[np.ndarray, list[str], Score | None]:
+    """The valid scores, the data-quality warnings, and the empty Score to return when there are none."""
+    a = parsed.values.to_numpy()
+    a = a[np.isfinite(a)]
+    warnings = [w for w in [parsed.warning_text()] if w]
+    if len(a):
+        return a, warnings, None
+    warnings.append(f"no valid {parsed.name} answers: {parsed.name} cannot be computed")
+    return a, warnings, Score(metric, None, 0, n_missing=parsed.n_missing, n_invalid=parsed.n_invalid,
+                              invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
+
+
 def nps(scores: pd.Series, *, promoter_min: int = 9, detractor_max: int = 6, confidence: float = 0.95) -> Score:
     """Net Promoter Score: %promoters (9-10) − %detractors (0-6) over valid answers, with a normal interval.
 
@@ -134,14 +146,10 @@ def nps(scores: pd.Series, *, promoter_min: int = 9, detractor_max: int = 6, con
         25.0
     """
     parsed = parse_scores(pd.Series(scores), low=0, high=10, name="NPS")
-    a = parsed.values.to_numpy()
-    a = a[np.isfinite(a)]
+    a, warnings, empty = _valid(parsed, "nps")
+    if empty is not None:
+        return empty
     n = len(a)
-    warnings = [w for w in [parsed.warning_text()] if w]
-    if n == 0:
-        warnings.append("no valid NPS answers: NPS cannot be computed")
-        return Score("nps", None, 0, n_missing=parsed.n_missing, n_invalid=parsed.n_invalid,
-                     invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
     prom = int((a >= promoter_min).sum())
     det = int((a <= detractor_max).sum())
     pas = n - prom - det
@@ -171,14 +179,10 @@ def csat(scores: pd.Series, *, scale: int = 5, top_box: int = 2, confidence: flo
     from statsmodels.stats.proportion import proportion_confint
 
     parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CSAT")
-    a = parsed.values.to_numpy()
-    a = a[np.isfinite(a)]
+    a, warnings, empty = _valid(parsed, "csat")
+    if empty is not None:
+        return empty
     n = len(a)
-    warnings = [w for w in [parsed.warning_text()] if w]
-    if n == 0:
-        warnings.append("no valid CSAT answers: CSAT cannot be computed")
-        return Score("csat", None, 0, n_missing=parsed.n_missing, n_invalid=parsed.n_invalid,
-                     invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
     sat = int((a > scale - top_box).sum())
     value = 100.0 * sat / n
     se = 100.0 * math.sqrt(sat / n * (1 - sat / n) / n)
