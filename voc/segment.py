@@ -267,6 +267,9 @@ _PARTICLES = set("了的啊吧呀哦呢啦嘛咯喔")  # a one-character phrase 
 _WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n\s不没沒无無非未别別但却卻可唔冇]{0,6}?"
 
 
+_new_match = tuple.__new__  # builds a PhraseMatch without the NamedTuple constructor's overhead (hot loop)
+
+
 class PhraseMatch(NamedTuple):
     """A phrase found in a text: half-open span, the phrase as written, and the payloads attached to it."""
 
@@ -277,7 +280,7 @@ class PhraseMatch(NamedTuple):
 
 
 class PhraseMatcher:
-    """Leftmost-longest dictionary matching of phrases, checked against word boundaries.
+    """Leftmost-longest dictionary matching of phrases (one Aho-Corasick pass), checked against word boundaries.
 
     A match must respect the segmentation where that matters: a one-character phrase must be a whole
     word (so 香 does not fire inside 香港), a two-character phrase must start or end on a word boundary,
@@ -301,12 +304,16 @@ class PhraseMatcher:
                 continue
             (wild if _WILDCARD in key else table).setdefault(key, []).append(payload)
         self._table = {k: tuple(v) for k, v in table.items()}
-        by_first: dict[str, set[int]] = {}
-        for k in self._table:
-            by_first.setdefault(k[0], set()).add(len(k))
-        self._first = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}  # longest first
-        self._pairs = {k[:2] for k in self._table if len(k) >= 2}  # cheap test before trying long phrases
-        self._singles = {k for k in self._table if len(k) == 1}
+        # one Aho-Corasick pass (in C) finds every occurrence of every plain phrase, overlaps included
+        self._automaton: Any = None
+        if self._table:
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for key, payloads in self._table.items():
+                automaton.add_word(key, (len(key), payloads))
+            automaton.make_automaton()
+            self._automaton = automaton
         # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
         wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
         self._wild = [(k, tuple(v)) for k, v in wild_items]
@@ -323,38 +330,47 @@ class PhraseMatcher:
         low = text.lower()
         if len(low) != len(text):  # rare: lower-casing changed the length; match as written
             low = text
-        table, first, pairs, singles = self._table, self._first, self._pairs, self._singles
         n = len(low)
         out: list[PhraseMatch] = []
         wild_spans = self._find_wild(low, boundaries) if self._wild else []
-        i = 0
-        while i < n:
-            lengths = first.get(low[i])
-            if lengths and low[i:i + 2] not in pairs:
-                lengths = (1,) if low[i] in singles else None
-            if lengths:
-                for length in lengths:
-                    j = i + length
-                    if j > n:
+        if self._automaton is not None and n:
+            # candidates by start, longest first; the first aligned one at a free start wins
+            found = sorted([(end + 1 - size, -size, payloads) for end, (size, payloads) in self._automaton.iter(low)])
+            pos = 0
+            append = out.append
+            for i, neg, payloads in found:
+                if i < pos:
+                    continue
+                j = i - neg
+                if boundaries is not None and neg > -3:
+                    if neg == -2:
+                        if i not in boundaries and j not in boundaries:
+                            continue
+                    elif i not in boundaries or (j not in boundaries and low[j:j + 1] not in _PARTICLES):
                         continue
-                    payloads = table.get(low[i:j])
-                    if payloads is None or not (_aligned(i, j, boundaries) or (
-                            length == 1 and boundaries is not None and i in boundaries and low[j:j + 1] in _PARTICLES)):
-                        continue
-                    out.append(PhraseMatch(i, j, text[i:j], payloads))
-                    i = j - 1
-                    break
-            i += 1
+                append(_new_match(PhraseMatch, (i, j, text[i:j], payloads)))
+                pos = j
         if wild_spans:  # a wildcard match wins over the shorter plain matches it overlaps
             chosen: list[PhraseMatch] = []
+            reach = -1
             for w in sorted(wild_spans, key=lambda m: (m.start, m.start - m.end)):
-                if not any(c.start < w.end and w.start < c.end for c in chosen):
+                if w.start >= reach:  # sorted by start: only the last chosen one can overlap
                     chosen.append(w)
-            kept = [m for m in out
-                    if not any(w.start < m.end and m.start < w.end and (w.end - w.start) >= (m.end - m.start)
-                               for w in chosen)]
-            chosen = [w for w in chosen if not any(w.start < m.end and m.start < w.end for m in kept)]
-            out = sorted(kept + chosen, key=lambda m: m.start)
+                    reach = w.end
+            kept = []
+            for m in out:
+                size = m.end - m.start
+                for w in chosen:
+                    if w.start < m.end and m.start < w.end and w.end - w.start >= size:
+                        break
+                else:
+                    kept.append(m)
+            for w in list(chosen):
+                for m in kept:
+                    if w.start < m.end and m.start < w.end:
+                        chosen.remove(w)
+                        break
+            out = sorted(kept + chosen, key=_start)
         return out
 
     def _find_wild(self, low: str, boundaries: set[int] | None) -> list[PhraseMatch]:
@@ -365,6 +381,10 @@ class PhraseMatcher:
                 phrase, payloads = self._wild[int(m.lastgroup[1:])]  # type: ignore[index]
                 found.append(PhraseMatch(m.start(), m.end(), phrase, payloads))
         return found
+
+
+def _start(m: PhraseMatch) -> int:
+    return m.start
 
 
 def _aligned(i: int, j: int, boundaries: set[int] | None) -> bool:
