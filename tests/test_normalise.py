@@ -5,6 +5,7 @@ import math
 import pickle
 import random
 import re
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -13,9 +14,11 @@ import pytest
 from voc import schema
 from voc.config import Config
 from voc.errors import ConfigError, InputError
-from voc.normalise import PLACEHOLDERS, PROTECTED_PATTERN, Normalised, Normaliser, normalise_frame
+from voc.normalise import (NFKC_STABLE, PLACEHOLDERS, PROTECTED_HINT, PROTECTED_PATTERN, Normalised, Normaliser,
+                           normalise_frame)
 
 PROTECTED = re.compile(PROTECTED_PATTERN)
+PROTECTED_HINT_RX = re.compile(PROTECTED_HINT)
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +108,35 @@ def test_emoji_and_protected_tokens_kept_whole(norm: Normaliser, emoji: str) -> 
     n = norm.normalise(text)
     assert n.text == text
     assert [m.group() for m in PROTECTED.finditer(n.text)] == [emoji]
+    assert PROTECTED_HINT_RX.search(emoji), "the cheap pre-test must see every protected token"
+
+
+def test_protected_hint_is_a_superset_of_the_protected_pattern() -> None:
+    """The segmenter skips the full pattern when PROTECTED_HINT finds nothing: that must never lose a token."""
+    rng = random.Random(7)
+    pool = "物流很快好评差评" + "".join(map(chr, range(0x2190, 0x2800, 7))) + ":;=()DPp^_T-Q><[]" \
+        + "".join(map(chr, range(0x1F300, 0x1FA00, 11))) + "\ufe0f\u200d\u20e3#*19🇭🇰🏻"
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        if PROTECTED.search(text):
+            assert PROTECTED_HINT_RX.search(text), repr(text)
+
+
+def test_nfkc_stable_characters_are_unchanged_by_nfkc() -> None:
+    """Texts made only of these skip NFKC: each must be NFKC-stable (or a full-width mark kept as typed)."""
+    stable = re.compile(f"[{NFKC_STABLE}]")
+    kept = set("，！？：；（）～…")
+    changed = [c for c in map(chr, range(0x10000)) if stable.match(c) and c not in kept
+               and unicodedata.normalize("NFKC", c) != c]
+    assert changed == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("好评，ｆｕｌｌ　ｗｉｄｔｈ！", "好评，full width！"),  # one full-width letter sends the text through NFKC
+    ("物流很快，包装完好。", "物流很快，包装完好。"),
+])
+def test_nfkc_fast_path_agrees_with_full_nfkc(keep_script: Normaliser, text: str, expected: str) -> None:
+    assert keep_script.normalise(text).text == expected
 
 
 @pytest.mark.parametrize("text", ["物流很快", "[1]", "【好评】", "12:30到", "<b>加粗</b>"])

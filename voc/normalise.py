@@ -107,6 +107,9 @@ PROTECTED_PATTERN: str = (
     "(?:" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + ")"
     + f"|(?:{_EMOJI_SEQUENCE})|{_BRACKET_EMOTICON}|(?:{_ASCII_EMOTICON})"
 )
+#: Regex (a string) of characters of which every protected token holds at least one: a text without
+#: any of them has no protected token (a cheap test before the full PROTECTED_PATTERN)
+PROTECTED_HINT: str = f"[<\\[\u20e3:;=^TQ>{_EMOJI_CHARS}{_SKIN}{_RI}]"
 
 # ---------------------------------------------------------------------------------------------------
 # Step 1: clean
@@ -126,6 +129,19 @@ _KEEP_FULLWIDTH = "，！？：；（）～…"
 _HIDE = {ord(c): 0xFDD0 + i for i, c in enumerate(_KEEP_FULLWIDTH)}
 _UNHIDE = {v: k for k, v in _HIDE.items()}
 _WS_TO_FIX = re.compile(r"^\s|\s$|\s\s|[^\S ]")
+# Cheap tests that let most texts skip a step (each is one character-class scan in C):
+#: a character _REMOVE might remove (the first class of _REMOVE plus ZWJ, presentation selectors, tags)
+_MAYBE_REMOVE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+    "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+    "\ufe00-\ufe0f\U000E0000-\U000E01EF]"
+)
+#: a character NFKC might change: anything but CJK ideographs, printable ASCII, newline and the Chinese
+#: punctuation that is NFKC-stable or kept as typed (tests check each of these is unchanged by NFKC)
+NFKC_STABLE = "\u4e00-\u9fff\x20-\x7e\n、。“”‘’《》【】「」" + _KEEP_FULLWIDTH
+_MAYBE_NFKC = re.compile(f"[^{NFKC_STABLE}]")
+_OTHER_WS = re.compile(r"[^\S ]")
 _WS = re.compile(r"\s+")
 
 # ---------------------------------------------------------------------------------------------------
@@ -443,6 +459,7 @@ class Normaliser:
         self._lock = threading.Lock()
         self._converter: Any = None
         self._repeat: re.Pattern[str] | None = None
+        self._any_repeat: re.Pattern[str] | None = None
 
     def __repr__(self) -> str:
         return (f"Normaliser(convert={self.convert!r}, redact_pii={self.redact_pii}, "
@@ -450,7 +467,7 @@ class Normaliser:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_lock=None, _converter=None, _repeat=None)
+        state.update(_lock=None, _converter=None, _repeat=None, _any_repeat=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -470,6 +487,8 @@ class Normaliser:
                     n = self.max_repeat
                     c = f"[^{_NO_REPEAT}]"
                     self._repeat = re.compile(f"({c})\\1{{{n},}}|({c}{c})\\2{{{n},}}" if n else "(?!)")
+                    # the same runs of any characters: a cheaper first test (no character classes)
+                    self._any_repeat = re.compile(f"(.)\\1{{{n}}}|(..)\\2{{{n}}}" if n else "(?!)", re.S)
         return self._converter
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -477,10 +496,10 @@ class Normaliser:
     def _clean(text: str) -> tuple[str, Map, Map]:
         starts: Map = None
         ends: Map = None
-        if _REMOVE.search(text):
+        if _MAYBE_REMOVE.search(text) and _REMOVE.search(text):
             text, s, e = _apply(text, [(m.start(), m.end(), "", False) for m in _REMOVE.finditer(text)])
             starts, ends = _compose(starts, ends, s, e)
-        if not unicodedata.is_normalized("NFKC", text):
+        if _MAYBE_NFKC.search(text) and not unicodedata.is_normalized("NFKC", text):
             hidden = text.translate(_HIDE)
             nf = unicodedata.normalize("NFKC", hidden)
             if nf != hidden:
@@ -488,7 +507,8 @@ class Normaliser:
                 if step is not None:
                     starts, ends = _compose(starts, ends, *step)
                 text = nf.translate(_UNHIDE)
-        if _WS_TO_FIX.search(text):
+        if (text[:1].isspace() or text[-1:].isspace() or "  " in text or _OTHER_WS.search(text)) \
+                and _WS_TO_FIX.search(text):
             n = len(text)
             edits = []
             for m in _WS.finditer(text):
@@ -590,7 +610,7 @@ class Normaliser:
                 t, s_, e_ = _apply(t, [(s, e, PLACEHOLDERS.get(k, ""), k != "hashtag") for s, e, k in found])
                 starts, ends = _compose(starts, ends, s_, e_)
             assert self._repeat is not None
-            if self._repeat.search(t):
+            if self._any_repeat.search(t) and self._repeat.search(t):
                 t, s_, e_ = _apply(t, list(self._repeat_edits(t)))
                 starts, ends = _compose(starts, ends, s_, e_)
             if conv is not None:

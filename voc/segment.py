@@ -21,14 +21,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from voc.config import Config
 from voc.errors import ConfigError
-from voc.normalise import PROTECTED_PATTERN
+from voc.normalise import PROTECTED_HINT, PROTECTED_PATTERN
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
 
 BACKENDS = ("auto", "jieba", "rjieba")
 _PROTECTED = re.compile(PROTECTED_PATTERN)
+_PROTECTED_HINT = re.compile(PROTECTED_HINT)
+
+
+def _has_protected(text: str) -> bool:
+    """Whether ``text`` holds a placeholder, emoji or emoticon that must stay one token."""
+    return _PROTECTED_HINT.search(text) is not None and _PROTECTED.search(text) is not None
 
 
 class Token(NamedTuple):
@@ -168,12 +175,15 @@ class Segmenter:
     # -- cutting -------------------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
         """Words of ``text`` (already normalised); whitespace is dropped, protected tokens kept whole."""
+        cut = self._cut or self._load()
+        if not _has_protected(text):  # fast path: nothing to protect
+            return [w for w in cut(text) if not w.isspace()]
         return [t.text for t in self.tokenize(text)]
 
     def tokenize(self, text: str) -> list[Token]:
         """Words of ``text`` with their character spans in ``text``."""
         cut = self._cut or self._load()
-        if self._spans is not None and _PROTECTED.search(text) is None:  # fast path: nothing to protect
+        if self._spans is not None and not _has_protected(text):  # fast path: nothing to protect
             return [Token(w, s, e) for w, s, e in self._spans(text) if not w.isspace()]
         out: list[Token] = []
         pos = 0
@@ -188,14 +198,9 @@ class Segmenter:
 
     def boundaries(self, text: str) -> set[int]:
         """Start and end offsets of the words of ``text`` (what phrase matching needs), computed fast."""
-        if self._cut is None:
-            self._load()
-        if self._spans is not None and _PROTECTED.search(text) is None:
-            out: set[int] = set()
-            for _, s, e in self._spans(text):
-                out.add(s)
-                out.add(e)
-            return out
+        cut = self._cut or self._load()
+        if self._spans is not None and not _has_protected(text):  # the words tile the text: sum their lengths
+            return set(accumulate(map(len, cut(text)), initial=0)) if text else set()
         toks = self.tokenize(text)
         return {t.start for t in toks} | {t.end for t in toks}
 
@@ -286,7 +291,8 @@ class PhraseMatcher:
     word (so 香 does not fire inside 香港), a two-character phrase must start or end on a word boundary,
     and longer phrases match anywhere. ``*`` inside a phrase matches up to 6 characters of one clause,
     never across a negator or a contrast word.
-    ASCII is matched case-insensitively.
+    ASCII is matched case-insensitively. The payloads of a phrase are a tuple of what was attached to it,
+    or what ``combine`` makes of that tuple (done once per phrase, not per match).
 
     Example:
         >>> m = PhraseMatcher({"物流": "logistics", "慢": "neg"})
@@ -294,7 +300,8 @@ class PhraseMatcher:
         [('物流', 0), ('慢', 3)]
     """
 
-    def __init__(self, phrases: dict[str, Any] | Iterable[tuple[str, Any]]) -> None:
+    def __init__(self, phrases: dict[str, Any] | Iterable[tuple[str, Any]], *,
+                 combine: Callable[[tuple[Any, ...]], Any] | None = None) -> None:
         items = phrases.items() if isinstance(phrases, dict) else phrases
         table: dict[str, list[Any]] = {}
         wild: dict[str, list[Any]] = {}
@@ -303,7 +310,8 @@ class PhraseMatcher:
             if not key:
                 continue
             (wild if _WILDCARD in key else table).setdefault(key, []).append(payload)
-        self._table = {k: tuple(v) for k, v in table.items()}
+        merge = combine or tuple
+        self._table = {k: merge(tuple(v)) for k, v in table.items()}
         # one Aho-Corasick pass (in C) finds every occurrence of every plain phrase, overlaps included
         self._automaton: Any = None
         if self._table:
@@ -316,7 +324,7 @@ class PhraseMatcher:
             self._automaton = automaton
         # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
         wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
-        self._wild = [(k, tuple(v)) for k, v in wild_items]
+        self._wild = [(k, merge(tuple(v))) for k, v in wild_items]
         firsts = "".join(sorted({re.escape(k[0]) for k, _ in wild_items}))
         self._wild_rx = re.compile(f"(?=[{firsts}])(?:" + "|".join(  # the lookahead skips hopeless positions fast
             f"(?P<w{i}>" + _WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD)) + ")"

@@ -118,6 +118,12 @@ def load_lexicon(words_path: str | Path | None = None, modifiers_path: str | Pat
 
 
 _SENT, _NEG, _DEG, _TURN = "s", "n", "d", "t"
+_new_clause = tuple.__new__  # builds a Clause without the NamedTuple constructor's overhead (hot loop)
+
+
+def _kinds(payloads: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    """The payloads of one lexicon phrase as {kind: value}: what it is (word, negator, degree, turn)."""
+    return {kind: value for kind, value in payloads}
 
 
 class SentimentAnalyzer:
@@ -156,7 +162,7 @@ class SentimentAnalyzer:
                     entries += [(w, (_SENT, s)) for w, s in lx.words.items()]
                     entries += [(w, (_NEG, lx.negation_factor)) for w in lx.negators]
                     entries += [(w, (_DEG, f)) for w, f in lx.degree.items()]
-                    self._matcher = PhraseMatcher(entries)
+                    self._matcher = PhraseMatcher(entries, combine=_kinds)
         return self._matcher
 
     @property
@@ -173,38 +179,54 @@ class SentimentAnalyzer:
         lx = self.lexicon
         assert lx is not None
         matches = matcher.find(text, boundaries)  # one pass: words, negators, degree words and turns
-        cuts = [m.start for m in matches if m.payloads[0][0] == _TURN]
+        cuts = [m.start for m in matches if _TURN in m.payloads]
         # pieces between punctuation, cut again at contrast words
         pieces: list[tuple[int, int, bool]] = []
         pos = 0
-        bounds = [(m.start(), m.end()) for m in _PUNCT.finditer(text)] + [(len(text), len(text))]
-        for stop, nxt in bounds:
-            if stop > pos:
-                inner = [c for c in cuts if pos <= c < stop]
-                starts = [pos] + [c for c in inner if c > pos]
-                after_turn = [bool(inner) and inner[0] == pos] + [True] * (len(starts) - 1)
-                for k, st in enumerate(starts):
-                    pieces.append((st, starts[k + 1] if k + 1 < len(starts) else stop, after_turn[k]))
-            pos = nxt
-        weights = [1.0] * len(pieces)
-        for k, (_, _, after) in enumerate(pieces):
-            if after:
-                weights[k] = lx.contrast_after
-                if k > 0 and not pieces[k - 1][2]:
-                    weights[k - 1] = min(weights[k - 1], lx.contrast_before)
+        n = len(text)
+        if not cuts:
+            for p in _PUNCT.finditer(text):
+                stop = p.start()
+                if stop > pos:
+                    pieces.append((pos, stop, False))
+                pos = p.end()
+            if n > pos:
+                pieces.append((pos, n, False))
+            weights = [1.0] * len(pieces)
+        else:
+            for stop, nxt in [p.span() for p in _PUNCT.finditer(text)] + [(n, n)]:
+                if stop > pos:
+                    inner = [c for c in cuts if pos <= c < stop]
+                    starts = [pos] + [c for c in inner if c > pos]
+                    after_turn = [bool(inner) and inner[0] == pos] + [True] * (len(starts) - 1)
+                    for k, st in enumerate(starts):
+                        pieces.append((st, starts[k + 1] if k + 1 < len(starts) else stop, after_turn[k]))
+                pos = nxt
+            weights = [1.0] * len(pieces)
+            for k, (_, _, after) in enumerate(pieces):
+                if after:
+                    weights[k] = lx.contrast_after
+                    if k > 0 and not pieces[k - 1][2]:
+                        weights[k - 1] = min(weights[k - 1], lx.contrast_before)
         out = []
         mi = 0
+        n_matches = len(matches)
         for (st, en, _), w in zip(pieces, weights):
-            while mi < len(matches) and matches[mi].start < st:
+            while mi < n_matches and matches[mi].start < st:
                 mi += 1
             inside = []
             k = mi
-            while k < len(matches) and matches[k].start < en:
+            while k < n_matches and matches[k].start < en:
                 if matches[k].end <= en:
                     inside.append(matches[k])
                 k += 1
-            score, hits = self._score_matches(text, inside, st, en)
-            out.append(Clause(st, en, w, score, hits))
+            if inside:
+                score, hits = self._score_matches(text, inside, st, en)
+            elif text[en:en + 1] in ("?", "？") and _QUESTION.search(text, st, en):
+                score, hits = -0.6, 1  # a complaint question with no sentiment word (as in _score_matches)
+            else:
+                score, hits = 0.0, 0
+            out.append(_new_clause(Clause, (st, en, w, score, hits)))
         return out
 
     def _score_matches(self, text: str, matches: list[Any], start: int, end: int) -> tuple[float, int]:
@@ -215,17 +237,19 @@ class SentimentAnalyzer:
         pending_neg: tuple[int, float] | None = None  # (end offset, factor)
         degree = 1.0
         degree_end = -1
+        last = len(matches) - 1
         for k, m in enumerate(matches):
-            kinds = {p[0]: p[1] for p in m.payloads}
+            kinds = m.payloads  # {kind: value} for this phrase (see _kinds)
             if _TURN in kinds:  # 不过 is a turn, not a negator: nothing carries across it
                 pending_neg, degree, degree_end = None, 1.0, -1
                 continue
-            nxt = matches[k + 1] if k + 1 < len(matches) else None
-            next_is_word = nxt is not None and nxt.start - m.end <= 1 and _SENT in {p[0] for p in nxt.payloads}
-            if _DEG in kinds and (next_is_word or _SENT not in kinds):
-                degree = kinds[_DEG] if degree_end < 0 else degree * kinds[_DEG]
-                degree_end = m.end
-                continue
+            if _DEG in kinds:
+                nxt = matches[k + 1] if k < last else None
+                next_is_word = nxt is not None and nxt.start - m.end <= 1 and _SENT in nxt.payloads
+                if next_is_word or _SENT not in kinds:
+                    degree = kinds[_DEG] if degree_end < 0 else degree * kinds[_DEG]
+                    degree_end = m.end
+                    continue
             if _NEG in kinds and _SENT not in kinds:
                 pending_neg = (m.end, kinds[_NEG])
                 continue

@@ -19,8 +19,10 @@ Example:
 """
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from voc.codeframe import Codeframe, load_codeframe
@@ -46,9 +48,18 @@ class _Rule(NamedTuple):
     theme: str
     subtheme: str
     contextual: bool
-    near: tuple[str, ...]
-    unless_near: tuple[str, ...]
+    near: re.Pattern[str] | None  # one of these words must be in the clause (contextual phrases)
+    unless_near: re.Pattern[str] | None  # none of these may be in the clause (or the one before)
     weak: bool = False
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for "any of these words" (a search is much cheaper than a loop of ``in`` tests)."""
+    words = sorted(set(w for w in words if w), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+_new_mention = tuple.__new__  # builds a RawMention without the NamedTuple constructor's overhead (hot loop)
 
 
 class ThemeTagger:
@@ -82,14 +93,17 @@ class ThemeTagger:
                     entries: list[tuple[str, _Rule]] = []
                     for theme in self.frame.themes:
                         for sub in theme.subthemes:
-                            near = tuple(conv(w) for w in sub.near)
+                            near = _any_of(conv(w) for w in sub.near)
                             unless = tuple(conv(w) for w in sub.unless_near)
-                            plain = _Rule(theme.id, sub.id, False, (), unless)
-                            ctx = _Rule(theme.id, sub.id, True, near, unless)
-                            entries += [(conv(p), plain) for p in sub.phrases]
-                            entries += [(conv(p), ctx) for p in sub.contextual]
-                            weak = _Rule(theme.id, sub.id, False, (), unless, weak=True)
-                            entries += [(conv(p), weak) for p in sub.weak]
+                            for kind, phrases in (("plain", sub.phrases), ("ctx", sub.contextual),
+                                                  ("weak", sub.weak)):
+                                for p in phrases:
+                                    phrase = conv(p)
+                                    # a phrase never rules itself out (态度 listed in its own unless_near)
+                                    rx = _any_of(w for w in unless if w != phrase)
+                                    entries.append((phrase, _Rule(theme.id, sub.id, kind == "ctx",
+                                                                  near if kind == "ctx" else None, rx,
+                                                                  weak=kind == "weak")))
                     self._matcher = PhraseMatcher(entries)
         return self._matcher
 
@@ -106,8 +120,11 @@ class ThemeTagger:
         boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {t.end for t in tokens}
         spans = list(clauses) if clauses else [(0, len(text))]
         out: list[RawMention] = []
+        starts = [s for s, _ in spans]
         for m in self._get_matcher().find(text, boundaries):
-            k = _clause_index(spans, m.start)
+            k = bisect_right(starts, m.start) - 1
+            if k < 0 or m.start >= spans[k][1]:
+                k = _clause_index(spans, m.start)  # clauses given out of order or with gaps
             clause = text[spans[k][0]:max(spans[k][1], m.end)] if k is not None else text
             # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's subject
             before = text[spans[k - 1][0]:spans[k - 1][1]] if k and m.start - spans[k][0] <= 1 else ""
@@ -117,14 +134,14 @@ class ThemeTagger:
                 key = (rule.theme, rule.subtheme)
                 if key in seen or (rule.weak and not opinionated):
                     continue
-                rest = clause.replace(m.phrase, "", 1)
-                if rule.unless_near and any(w in clause or w in before for w in rule.unless_near if w != m.phrase):
+                unless = rule.unless_near
+                if unless is not None and (unless.search(clause) or (before and unless.search(before))):
                     continue
-                if rule.contextual and not any(w in rest for w in rule.near):
+                if rule.contextual and (rule.near is None or not rule.near.search(clause.replace(m.phrase, "", 1))):
                     continue
                 seen.add(key)
                 conf = CONTEXT_CONFIDENCE if rule.contextual else RULE_CONFIDENCE
-                out.append(RawMention(rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf))
+                out.append(_new_mention(RawMention, (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")))
         return out
 
 
