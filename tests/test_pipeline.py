@@ -129,8 +129,30 @@ def test_parallel_tagging_matches_serial(pipeline: Pipeline, monkeypatch) -> Non
     texts = [f"第{i}次点餐，送餐{'很快' if i % 2 else '太慢'}，味道{'不错' if i % 3 else '一般'}" for i in range(60)]
     serial = pipeline.tag_many(texts)
     parallel = pipeline.tag_many(texts, workers=2)
-    assert [r.themes for r in serial] == [r.themes for r in parallel]
-    assert [r.score for r in serial] == [r.score for r in parallel]
+    assert serial == parallel  # whole results, mentions and offsets included, after the trip through pickle
+
+
+def test_parallel_tag_frame_matches_serial(pipeline: Pipeline, monkeypatch) -> None:
+    import pandas as pd
+    from pandas.testing import assert_frame_equal
+
+    import voc.pipeline as vp
+
+    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    texts = [f"第{i % 25}单：快递{'很快' if i % 2 else '太慢了'}，但是客服{'态度好' if i % 3 else '不理人'}" for i in range(80)]
+    df = pd.DataFrame({"id": range(80), "comment": texts})
+    serial = pipeline.tag_frame(df, text="comment")
+    parallel = pipeline.tag_frame(df, text="comment", workers=2, batch_size=30)
+    assert_frame_equal(serial, parallel)
+    assert serial.loc[3, "logistics_sentiment"] == "positive" and serial.loc[3, "service_sentiment"] == "negative"
+
+
+def test_results_pickle_compactly_and_exactly(pipeline: Pipeline) -> None:
+    import pickle
+
+    r = pipeline.tag("外送員態度很差，但是餐點好吃")
+    back = pickle.loads(pickle.dumps(r))
+    assert back == r and back.mentions == r.mentions and back.evidence == r.evidence
 
 
 def test_public_api_tag() -> None:

@@ -38,6 +38,7 @@ MODEL_MANIFEST = "voc-model.json"
 SHORT_TEXT_CHARS = 8  #: texts shorter than this lean on the lexicon when it has a sentiment word
 PARALLEL_MIN_TEXTS = 4000  #: below this many distinct texts, one process is faster than starting workers
 _worker_pipeline: list[Pipeline] = []  # set in worker processes only (see _init_worker)
+_Work = Callable[["Pipeline", list[str]], list[Any]]  # what a worker runs over a part of the texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,10 @@ class Mention:
         """``theme.subtheme``."""
         return f"{self.theme}.{self.subtheme}"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # compact pickles: results cross process boundaries in bulk
+        return (Mention, (self.theme, self.subtheme, self.sentiment, self.score, self.confidence, self.span,
+                          self.start, self.end, self.source))
+
     def evidence(self) -> str:
         """``theme.subtheme:span@start-end`` as in the ``evidence`` column."""
         span = self.span.replace("|", "/").replace("\n", " ")
@@ -79,6 +84,10 @@ class TagResult:
     theme_scores: dict[str, float] = field(default_factory=dict)
     mentions: tuple[Mention, ...] = ()
     truncated: bool = False
+
+    def __reduce__(self) -> tuple[Any, ...]:  # compact pickles (see Mention.__reduce__)
+        return (TagResult, (self.text, self.normalised, self.sentiment, self.score, self.themes, self.subthemes,
+                            self.theme_sentiment, self.theme_scores, self.mentions, self.truncated))
 
     @property
     def evidence(self) -> str:
@@ -162,19 +171,18 @@ class Pipeline:
         Args:
             workers: processes to use; 0 means one per core. Worth it from a few thousand distinct texts.
         """
-        items = [_as_text(t) for t in texts]
-        unique: dict[str, int] = {}
-        for t in items:
-            unique.setdefault(t, len(unique))
-        distinct = list(unique)
+        distinct, index = _distinct(texts)
+        results = self._map(distinct, workers, _work)
+        return [results[i] for i in index]
+
+    def _map(self, distinct: list[str], workers: int, work: _Work) -> list[Any]:
+        """``work(pipeline, texts)`` (a module-level function) over ``distinct``, in order."""
         n_workers = (os.cpu_count() or 1) if workers == 0 else workers
         if n_workers > 1 and len(distinct) >= PARALLEL_MIN_TEXTS:
-            results = self._tag_parallel(distinct, n_workers)
-        else:
-            results = self._tag_unique(distinct)
-        return [results[unique[t]] for t in items]
+            return self._tag_parallel(distinct, n_workers, work)
+        return work(self, distinct)
 
-    def _tag_parallel(self, texts: list[str], n_workers: int) -> list[TagResult]:
+    def _tag_parallel(self, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -184,8 +192,8 @@ class Pipeline:
         parts = [texts[i:i + size] for i in range(0, len(texts), size)]
         with ProcessPoolExecutor(n_workers, mp_context=mp.get_context(method), initializer=_init_worker,
                                  initargs=(self,)) as pool:
-            out: list[TagResult] = []
-            for chunk in pool.map(_work, parts):
+            out: list[Any] = []
+            for chunk in pool.map(_in_worker, [work] * len(parts), parts):
                 out.extend(chunk)
         return out
 
@@ -303,14 +311,25 @@ class Pipeline:
         schema.require_columns(df, [text], option="--text")
         if format not in ("wide", "long"):
             raise ConfigError(f"format must be 'wide' or 'long', not {format!r}")
-        results: list[TagResult] = []
         values = df[text].tolist()
+        if format == "long":
+            results: list[TagResult] = []
+            for start in range(0, len(values), batch_size):
+                chunk = values[start:start + batch_size]
+                results.extend(self.tag_many(chunk, workers=workers))
+                if progress is not None:
+                    progress(len(chunk))
+            return results_to_frame(df, results, theme_ids=self.theme_ids, format=format)
+        # wide: workers send back the finished cells of each distinct text, not TagResult objects
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), batch_size):
             chunk = values[start:start + batch_size]
-            results.extend(self.tag_many(chunk, workers=workers))
+            distinct, index = _distinct(chunk)
+            cells = self._map(distinct, workers, _work_rows)
+            rows.extend(cells[i] for i in index)
             if progress is not None:
                 progress(len(chunk))
-        return results_to_frame(df, results, theme_ids=self.theme_ids, format=format)
+        return _rows_to_frame(df, rows, theme_ids=self.theme_ids)
 
 
 def results_to_frame(df: pd.DataFrame, results: Sequence[TagResult], *, theme_ids: Sequence[str],
@@ -330,15 +349,29 @@ def results_to_frame(df: pd.DataFrame, results: Sequence[TagResult], *, theme_id
         import pandas as pd
 
         return pd.DataFrame(rows, columns=cols)
-    new: dict[str, list[Any]] = {
-        schema.THEMES: [";".join(r.themes) for r in results],
-        schema.SUBTHEMES: [";".join(r.subthemes) for r in results],
-        schema.SENTIMENT: [r.sentiment for r in results],
-        schema.SENTIMENT_SCORE: [r.score for r in results],
+    return _rows_to_frame(df, [_row(r, theme_ids) for r in results], theme_ids=theme_ids)
+
+
+def _row(r: TagResult, theme_ids: Sequence[str]) -> tuple[Any, ...]:
+    """The wide ``voc tag`` cells of one result: themes, subthemes, sentiment, score, evidence, then
+    the sentiment towards each of ``theme_ids`` ('' when not mentioned)."""
+    ts = r.theme_sentiment
+    return (";".join(r.themes), ";".join(r.subthemes), r.sentiment, r.score, r.evidence,
+            *(ts.get(t, "") for t in theme_ids))
+
+
+def _rows_to_frame(df: pd.DataFrame, rows: Sequence[tuple[Any, ...]], *, theme_ids: Sequence[str]) -> pd.DataFrame:
+    """``df`` plus the wide ``voc tag`` columns from :func:`_row` cells (row-aligned with ``df``)."""
+    columns = list(zip(*rows)) if rows else [()] * (5 + len(theme_ids))
+    new: dict[str, Any] = {
+        schema.THEMES: list(columns[0]),
+        schema.SUBTHEMES: list(columns[1]),
+        schema.SENTIMENT: list(columns[2]),
+        schema.SENTIMENT_SCORE: list(columns[3]),
     }
-    for t in theme_ids:
-        new[schema.theme_sentiment_column(t)] = [r.theme_sentiment.get(t, "") for r in results]
-    new[schema.EVIDENCE] = [r.evidence for r in results]
+    for k, t in enumerate(theme_ids):
+        new[schema.theme_sentiment_column(t)] = list(columns[5 + k])
+    new[schema.EVIDENCE] = list(columns[4])
     clash = [c for c in new if c in df.columns]
     base = df.drop(columns=clash) if clash else df
     return base.assign(**new)
@@ -403,8 +436,24 @@ def _init_worker(pipeline: Pipeline) -> None:
     _worker_pipeline[:] = [pipeline]
 
 
-def _work(texts: list[str]) -> list[TagResult]:
-    return _worker_pipeline[0]._tag_unique(texts)
+def _in_worker(work: _Work, texts: list[str]) -> list[Any]:
+    return work(_worker_pipeline[0], texts)
+
+
+def _work(pipe: Pipeline, texts: list[str]) -> list[TagResult]:
+    return pipe._tag_unique(texts)
+
+
+def _work_rows(pipe: Pipeline, texts: list[str]) -> list[tuple[Any, ...]]:
+    ids = pipe.theme_ids
+    return [_row(r, ids) for r in pipe._tag_unique(texts)]
+
+
+def _distinct(texts: Iterable[str | None]) -> tuple[list[str], list[int]]:
+    """The distinct texts (missing values as '') in first-seen order, and each input's index among them."""
+    unique: dict[str, int] = {}
+    index = [unique.setdefault(t, len(unique)) for t in map(_as_text, texts)]
+    return list(unique), index
 
 
 @dataclass
