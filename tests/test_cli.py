@@ -132,7 +132,7 @@ def test_internal_error_exits_1_without_traceback(survey: Path, tmp_path: Path, 
     def boom(*a, **k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(voc.pipeline.Pipeline, "tag_frame", boom)
+    monkeypatch.setattr(voc.pipeline.Pipeline, "tag_frames", boom)
     code, _, err = run(["tag", str(survey), "--text", "comment", "-o", str(tmp_path / "o.csv")], capsys)
     assert code == 1
     assert "internal error" in err and "Traceback" not in err

@@ -162,3 +162,35 @@ def test_public_api_tag() -> None:
     assert r.themes == ("logistics",)
     assert r.sentiment == "negative"
     assert r.mentions[0].code == "logistics.delivery_speed"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_tag_frames_streams_chunks_in_order(pipeline: Pipeline, monkeypatch, workers: int) -> None:
+    """One pool serves a stream of chunks; small chunks before the first big one are tagged in-process."""
+    import pandas as pd
+    from pandas.testing import assert_frame_equal
+
+    import voc.pipeline as vp
+
+    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 20)
+    texts = [f"订单{i}：外卖{'送得很快' if i % 2 else '等了两个小时'}，价格{'实惠' if i % 5 else '太贵了'}" for i in range(130)]
+    df = pd.DataFrame({"comment": texts})
+    sizes = [5, 40, 45, 40]  # a small first chunk, then chunks big enough for the pool
+    chunks, start = [], 0
+    for n in sizes:
+        chunks.append(df.iloc[start:start + n])
+        start += n
+    seen: list[int] = []
+    out = list(pipeline.tag_frames(iter(chunks), text="comment", workers=workers, progress=seen.append))
+    assert [len(f) for f in out] == sizes and seen == sizes
+    assert_frame_equal(pd.concat(out), pipeline.tag_frame(df, text="comment"))
+    assert out[0].loc[0, "price_sentiment"] == "negative" and out[0].loc[1, "logistics_sentiment"] == "positive"
+
+
+def test_tag_frames_long_format_and_column_function(pipeline: Pipeline) -> None:
+    import pandas as pd
+
+    chunks = [pd.DataFrame({"意见": ["客服态度很差", "物流很快"]}), pd.DataFrame({"意见": ["味道不错"]})]
+    out = list(pipeline.tag_frames(chunks, text=lambda f: "意见", format="long"))
+    assert [f["theme"].tolist() for f in out] == [["service", "service", "logistics", "logistics"], ["product"]]
+    assert out[0]["mention_sentiment"].tolist() == ["negative", "negative", "positive", "positive"]

@@ -158,15 +158,18 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
     pipe.theme_ids  # load and validate the codeframe/model before reading any data
     rows = 0
 
-    def chunks() -> Iterator[Any]:
+    def frames() -> Iterator[Any]:
         nonlocal rows
+        for chunk in _read_chunks(input, text=text, id=id, encoding=encoding, sheet=sheet):
+            _require_text(chunk, text)
+            rows += len(chunk)
+            yield chunk
+
+    def chunks() -> Iterator[Any]:
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=None)
-            for chunk in _read_chunks(input, text=text, id=id, encoding=encoding, sheet=sheet):
-                col = _require_text(chunk, text)
-                rows += len(chunk)
-                yield pipe.tag_frame(chunk, text=col, format=format, workers=workers,
-                                     progress=lambda n: bar.advance(task, n))
+            yield from pipe.tag_frames(frames(), text=lambda chunk: _resolve_text(chunk, text), format=format,
+                                       workers=workers, progress=lambda n: bar.advance(task, n))
 
     write_frame(chunks(), output)
     _done(output, rows, "tagged")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -184,19 +184,21 @@ class Pipeline:
         return work(self, distinct)
 
     def _tag_parallel(self, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
+        pool = self._pool(n_workers)
+        try:
+            return [x for future in _submit(pool, texts, n_workers, work) for x in future.result()]
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    def _pool(self, n_workers: int) -> Any:
+        """A process pool whose workers hold this (loaded) pipeline."""
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         self._load()  # forked workers inherit the loaded pipeline
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        size = max(500, -(-len(texts) // (n_workers * 4)))
-        parts = [texts[i:i + size] for i in range(0, len(texts), size)]
-        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context(method), initializer=_init_worker,
-                                 initargs=(self,)) as pool:
-            out: list[Any] = []
-            for chunk in pool.map(_in_worker, [work] * len(parts), parts):
-                out.extend(chunk)
-        return out
+        return ProcessPoolExecutor(n_workers, mp_context=mp.get_context(method), initializer=_init_worker,
+                                   initargs=(self,))
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -331,6 +333,65 @@ class Pipeline:
             if progress is not None:
                 progress(len(chunk))
         return _rows_to_frame(df, rows, theme_ids=self.theme_ids)
+
+    def tag_frames(self, frames: Iterable[pd.DataFrame], *, text: str | Callable[[pd.DataFrame], str],
+                   format: str = "wide", workers: int = 1,
+                   progress: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`tag_frame` over a stream of frames (say, the chunks of a big file), lazily and in order.
+
+        ``text`` is the text column, or a function giving it for each frame. With several workers one
+        pool serves the whole stream, and the workers tag one frame while the caller writes the previous
+        one and reads the next.
+
+        Example:
+            >>> import pandas as pd
+            >>> chunks = [pd.DataFrame({"c": ["物流太慢了"]}), pd.DataFrame({"c": ["性价比很高"]})]
+            >>> [f["themes"].tolist() for f in Pipeline().tag_frames(chunks, text="c")]
+            [['logistics'], ['price']]
+        """
+        if format not in ("wide", "long"):
+            raise ConfigError(f"format must be 'wide' or 'long', not {format!r}")
+        n_workers = (os.cpu_count() or 1) if workers == 0 else workers
+        pool: Any = None
+        pending: tuple[pd.DataFrame, list[int], list[Any]] | None = None
+        try:
+            for df in frames:
+                col = text(df) if callable(text) else text
+                schema.require_columns(df, [col], option="--text")
+                if format == "long" or n_workers <= 1:
+                    yield self.tag_frame(df, text=col, format=format, workers=1, progress=progress)
+                    continue
+                distinct, index = _distinct(df[col].tolist())
+                if pool is None and len(distinct) < PARALLEL_MIN_TEXTS:  # small: no pool (yet)
+                    cells = _work_rows(self, distinct)
+                    if progress is not None:
+                        progress(len(df))
+                    yield _rows_to_frame(df, [cells[i] for i in index], theme_ids=self.theme_ids)
+                    continue
+                pool = pool or self._pool(n_workers)
+                job = (df, index, _submit(pool, distinct, n_workers, _work_rows))
+                if pending is not None:
+                    yield self._finish(pending, progress)
+                pending = job
+            if pending is not None:
+                yield self._finish(pending, progress)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _finish(self, job: tuple[pd.DataFrame, list[int], list[Any]],
+                progress: Callable[[int], None] | None) -> pd.DataFrame:
+        df, index, futures = job
+        cells = [c for future in futures for c in future.result()]
+        if progress is not None:
+            progress(len(df))
+        return _rows_to_frame(df, [cells[i] for i in index], theme_ids=self.theme_ids)
+
+
+def _submit(pool: Any, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
+    """Futures of ``work`` over ``texts`` in parts (several per worker, so that they finish together)."""
+    size = max(500, -(-len(texts) // (n_workers * 4)))
+    return [pool.submit(_in_worker, work, texts[i:i + size]) for i in range(0, len(texts), size)]
 
 
 def results_to_frame(df: pd.DataFrame, results: Sequence[TagResult], *, theme_ids: Sequence[str],
