@@ -36,6 +36,9 @@ class Config:
     codeframe: Path | None = None  #: codeframe TOML; None = the shipped lexicons/codeframe.toml
     model_dir: Path | None = None  #: trained theme/sentiment model directory (voc train); None = rules only
     neutral_band: float = 0.05  #: |score| below this is "neutral"
+    #: when the sentiment model gives p(neutral) below this, a text is neutral only at score 0: a near tie
+    #: between positive and negative is a mixed text, not a neutral one (chosen on train-row validation)
+    model_neutral_min: float = 0.2
     # metrics / drivers
     nps_promoter_min: int = 9
     nps_detractor_max: int = 6

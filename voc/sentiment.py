@@ -330,13 +330,17 @@ class SentimentAnalyzer:
     def label(self, score: float, probs: tuple[float, float, float] | None = None) -> str:
         """positive | neutral | negative for a score, with ``config.neutral_band`` around 0.
 
-        With the model's probabilities, a text the model finds most likely neutral is neutral.
+        With the model's probabilities, a text the model finds most likely neutral is neutral, and one it
+        finds hardly neutral at all (p(neutral) < ``config.model_neutral_min``) takes the sign of its score.
         """
-        if probs is not None and probs[2] > max(probs[0], probs[1]):
-            return "neutral"
         band = self.config.neutral_band
-        if score >= band:
+        if probs is not None:
+            if probs[2] > max(probs[0], probs[1]):
+                return "neutral"
+            if probs[2] < self.config.model_neutral_min:
+                band = 0.0
+        if score > 0 and score >= band:
             return "positive"
-        if score <= -band:
+        if score < 0 and score <= -band:
             return "negative"
         return "neutral"
