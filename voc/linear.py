@@ -284,7 +284,8 @@ class LinearTextModel(_Params):
     def _set_state(self, classes: list[str], vocab: list[str], idf: np.ndarray, coef: np.ndarray,
                    intercept: np.ndarray, thresholds: np.ndarray | None, card: dict[str, Any]) -> None:
         self.classes_ = list(classes)
-        self.vocabulary_ = {t: i for i, t in enumerate(vocab)}
+        self._vocab = list(vocab)
+        self._vocabulary: dict[str, int] | None = None  # built on first use of vocabulary_
         self.idf_ = np.ascontiguousarray(idf, dtype=np.float32)
         self.coef_ = np.ascontiguousarray(coef, dtype=np.float32)
         self.intercept_ = np.ascontiguousarray(intercept, dtype=np.float32)
@@ -299,6 +300,15 @@ class LinearTextModel(_Params):
             self._vec.fit([])  # validates the fixed vocabulary now, so transform() never mutates (thread-safe)
 
     # -- predicting ------------------------------------------------------------------------------------
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """``{n-gram: column}`` of the fitted model (built on first access: predicting never needs it)."""
+        if "_vocab" not in self.__dict__:
+            raise AttributeError("vocabulary_")  # not fitted: hasattr(model, "vocabulary_") is False
+        if self._vocabulary is None:
+            self._vocabulary = {t: i for i, t in enumerate(self._vocab)}
+        return self._vocabulary
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
             raise NotFittedError("this LinearTextModel is not fitted yet; call fit(texts, y) or "
@@ -375,9 +385,9 @@ class LinearTextModel(_Params):
             "params": _json_ready(self.get_params()),
             "classes": self.classes_,
             "thresholds": None if self.thresholds_ is None else [float(t) for t in self.thresholds_],
-            "n_features": len(self.vocabulary_),
+            "n_features": len(self._vocab),
             "card": merged,
-            "vocabulary": sorted(self.vocabulary_, key=self.vocabulary_.__getitem__),
+            "vocabulary": list(self._vocab),
         }
         try:
             text = json.dumps(meta, ensure_ascii=False, indent=1, default=_json_default)
@@ -421,7 +431,7 @@ class LinearTextModel(_Params):
             raise ConfigError(f"{meta_path}: invalid 'params' ({exc}); was it written by another voc version?"
                               ) from exc
         classes = _str_list(meta.get("classes"), "classes", meta_path)
-        vocab = _str_list(meta.get("vocabulary"), "vocabulary", meta_path)
+        vocab = _str_list(meta.get("vocabulary"), "vocabulary", meta_path, unique=False)  # checked below
         if not classes:
             raise ConfigError(f"{meta_path}: 'classes' is empty; a model needs at least one class")
         thresholds = meta.get("thresholds")
@@ -443,6 +453,11 @@ class LinearTextModel(_Params):
         model._set_state(classes, vocab, arrays["idf"], arrays["coef"], arrays["intercept"],
                          None if thresholds is None else np.asarray(thresholds, dtype=np.float64),
                          card=meta.get("card") if isinstance(meta.get("card"), dict) else {})
+        fast = model._fast
+        # each n-gram once: equal strings give equal n-gram numbers, so the sorted numbers tell cheaply
+        if (fast is not None and bool(np.any(fast.sorted_keys[1:] == fast.sorted_keys[:-1]))) or (
+                fast is None and len(set(vocab)) != len(vocab)):
+            _duplicate(vocab, "vocabulary", meta_path)
         return model
 
 
@@ -477,6 +492,7 @@ class _CharNgramCounter:
     def __init__(self, alphabet: np.ndarray, keys: np.ndarray, columns: np.ndarray, n_features: int,
                  analyzer: str, ngram_range: tuple[int, int], lowercase: bool) -> None:
         self.alphabet, self.columns = alphabet, columns
+        self._ranks = _rank_table(alphabet)  # code point -> 1 + its position in the alphabet, 0 if absent
         self.keys = keys
         self._index: Any = None  # pandas hash table of keys, built on the first big batch
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
@@ -491,11 +507,13 @@ class _CharNgramCounter:
         if analyzer not in ("char", "char_wb") or (analyzer == "char_wb" and lo > 3) or not vocabulary:
             return None  # char_wb pads words to >= 3 characters: only min n <= 3 has no short-word rule
         codes, lengths = _codepoints(vocabulary)
-        alphabet = np.unique(codes)
+        present = np.zeros(int(codes.max()) + 1, dtype=bool)
+        present[codes] = True
+        alphabet = np.flatnonzero(present).astype(np.uint32)  # sorted distinct code points, without a sort
         base = len(alphabet) + 1
         if hi * math.log2(base) >= 62:
             return None  # the n-gram numbers would not fit in int64
-        ranks = np.searchsorted(alphabet, codes).astype(np.int64) + 1
+        ranks = _rank_table(alphabet)[codes].astype(np.int64)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         keys = np.zeros(len(vocabulary), dtype=np.int64)
         for k in range(int(lengths.max())):
@@ -540,10 +558,9 @@ class _CharNgramCounter:
         if self.analyzer == "char_wb" and total > 1:  # and so does every padded word ("  " between words)
             new_segment[1:] |= (codes[1:] == 32) & (codes[:-1] == 32)
         segment = np.cumsum(new_segment)
-        rank = np.searchsorted(self.alphabet, codes).astype(np.int64)
-        known = rank < len(self.alphabet)
-        known[known] = self.alphabet[rank[known]] == codes[known]
-        rank = np.where(known, rank + 1, 0)
+        table = self._ranks
+        inside = codes < len(table)
+        rank = np.where(inside, table[np.where(inside, codes, 0)], 0).astype(np.int64)
         base = len(self.alphabet) + 1
         starts, keys = [], []
         lo, hi = self.ngram_range
@@ -573,6 +590,13 @@ class _CharNgramCounter:
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+def _rank_table(alphabet: np.ndarray) -> np.ndarray:
+    """A lookup table: code point -> 1 + its index in ``alphabet`` (sorted), 0 for code points not in it."""
+    table = np.zeros(int(alphabet[-1]) + 1 if len(alphabet) else 1, dtype=np.int32)
+    table[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.int32)
+    return table
+
+
 def _tfidf(counts: sp.spmatrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
     """Counts -> (1 + log tf if sublinear) * idf, rows L2-normalised; float32 CSR."""
     X = sp.csr_matrix(counts, dtype=np.float32, copy=True)
@@ -734,12 +758,18 @@ def _read_arrays(path: Traversable) -> dict[str, np.ndarray]:
     return out
 
 
-def _str_list(value: Any, field: str, path: Traversable) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+def _str_list(value: Any, field: str, path: Traversable, *, unique: bool = True) -> list[str]:
+    """``value`` checked to be a list of strings (each once, unless the caller checks that itself)."""
+    if not isinstance(value, list) or (value and set(map(type, value)) != {str}):  # one pass in C
         raise ConfigError(f"{path}: '{field}' must be a list of strings")
+    if unique and len(set(value)) != len(value):
+        _duplicate(value, field, path)
+    return list(value)
+
+
+def _duplicate(value: list[str], field: str, path: Traversable) -> None:
     seen: set[str] = set()
     for v in value:
         if v in seen:
             raise ConfigError(f"{path}: '{field}' lists {v!r} more than once")
         seen.add(v)
-    return list(value)
