@@ -375,3 +375,24 @@ def test_shipped_model_files(shipped: LinearTextModel) -> None:
     size = sum(len((root / n).read_bytes()) for n in (MODEL_JSON, ARRAYS))
     assert size < 10_000_000
     assert (root / "MODEL_CARD.md").is_file()
+
+
+@pytest.mark.parametrize("fixture", ["sentiment_model", "theme_model"])
+def test_numpy_scores_equal_the_sparse_matrix_product(request: pytest.FixtureRequest, fixture: str) -> None:
+    """Character models score straight from the n-gram counts; that must equal TF-IDF matrix @ coef.T."""
+    model: LinearTextModel = request.getfixturevalue(fixture)
+    probe = ["物流很快，包装完好", "客服态度太差了！", "", "🙂", "價格實惠 CP值高", "x" * 300]
+    X = model.transform(probe)
+    expected = np.asarray(X @ model.coef_.T, dtype=np.float64) + model.intercept_
+    np.testing.assert_allclose(model.decision_function(probe), expected, rtol=0, atol=1e-5)
+
+
+def test_tagging_needs_neither_scipy_nor_sklearn() -> None:
+    """The survey app's start-up: import voc and tag one text without loading scipy or scikit-learn."""
+    import subprocess
+    import sys
+
+    code = ("import sys, voc; r = voc.tag('物流很快，但是客服态度很差'); "
+            "print(r.sentiment, sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'pandas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["negative", "[]"]

@@ -38,16 +38,16 @@ import inspect
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
 
 from voc.errors import ConfigError, InputError, NotFittedError
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import CountVectorizer
 
-# scikit-learn and pandas are imported where a model is fitted (or a big batch counted), not at import:
-# predicting with a loaded model needs only numpy and scipy, which keeps `import voc` + first tag fast.
+# scikit-learn, scipy and pandas are imported where a model is fitted (or a big batch counted), not at
+# import: predicting with a loaded character model needs only numpy, which keeps `import voc` + first tag
+# fast (scipy.sparse alone costs ~0.3 s of start-up).
 
 
 class _Params:
@@ -216,6 +216,7 @@ class LinearTextModel(_Params):
     def _fit_arrays(self, docs: list[str], target: Any, weights: np.ndarray | None
                     ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Vocabulary, idf, coef, intercept (float32) and class names for one training set."""
+        import scipy.sparse as sp
         from sklearn.linear_model import LogisticRegression
 
         vec = self._vectorizer()
@@ -271,7 +272,7 @@ class LinearTextModel(_Params):
                 return np.full(n_labels, 0.5)
             vec = self._vectorizer({t: i for i, t in enumerate(vocab)})
             X = _tfidf(vec.transform([docs[i] for i in held]), idf, self.sublinear_tf)
-            oof[held] = expit(np.asarray(X @ coef.T) + intercept)
+            oof[held] = _logistic(np.asarray(X @ coef.T) + intercept)
         out = np.full(n_labels, 0.5)
         for j in range(n_labels):
             if Y[:, j].sum() < 5:  # too few examples to tune on
@@ -329,8 +330,32 @@ class LinearTextModel(_Params):
             >>> m.decision_function(["好"]).shape
             (1, 2)
         """
+        self._check_fitted()
+        if self._fast is not None:  # character n-grams: TF-IDF and dot products straight from the counts
+            docs = _as_texts(texts, what="texts")
+            parts = [self._fast_scores(docs[i:i + _BATCH]) for i in range(0, len(docs), _BATCH)]
+            scores = np.concatenate(parts) if parts else np.zeros((0, len(self.classes_)))
+            return scores + self.intercept_
         X = self.transform(texts)
         return np.asarray(X @ self._coef_t, dtype=np.float64) + self.intercept_
+
+    def _fast_scores(self, docs: list[str]) -> np.ndarray:
+        """``transform(docs) @ coef.T`` without building the sparse matrix (the same numbers, numpy only)."""
+        assert self._fast is not None
+        rows, cols, counts = self._fast.cells(docs)
+        data = counts.astype(np.float32)
+        if self.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf_[cols]
+        n = len(docs)
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+        norms[norms == 0] = 1.0
+        data /= norms[rows].astype(np.float32)
+        out = np.empty((n, len(self.classes_)), dtype=np.float64)
+        for k in range(len(self.classes_)):
+            out[:, k] = np.bincount(rows, weights=data * self.coef_[k, cols], minlength=n)
+        return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, shape (n_texts, n_classes): softmax (multiclass) or one sigmoid per label.
@@ -342,7 +367,7 @@ class LinearTextModel(_Params):
         """
         scores = self.decision_function(texts)
         if self.kind == "multilabel":
-            return expit(scores)
+            return _logistic(scores)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))  # softmax
         return scores / scores.sum(axis=1, keepdims=True)
 
@@ -533,6 +558,8 @@ class _CharNgramCounter:
 
     def transform(self, docs: list[str]) -> sp.csr_matrix:
         """Counts (n_docs, n_features), float32."""
+        import scipy.sparse as sp
+
         parts = [self._transform(docs[i:i + _BATCH]) for i in range(0, len(docs), _BATCH)] or [
             sp.csr_matrix((0, self.n_features), dtype=np.float32)]
         return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
@@ -551,6 +578,15 @@ class _CharNgramCounter:
         return np.where(self.sorted_keys[pos] == keys, self.order[pos], -1)
 
     def _transform(self, docs: list[str]) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        rows, cols, counts = self.cells(docs)
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
+        return sp.csr_matrix((counts.astype(np.float32), cols, indptr), shape=(len(docs), self.n_features))
+
+    def cells(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The non-zero counts of ``docs``: (row, column, count) arrays, sorted by row then column."""
         codes, lengths = _codepoints([self._prepare(d) for d in docs])
         total = len(codes)
         new_segment = np.zeros(total, dtype=bool)
@@ -578,15 +614,12 @@ class _CharNgramCounter:
             starts.append(at)
             keys.append(key[at])
         if not keys:
-            return sp.csr_matrix((len(docs), self.n_features), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         found = self._lookup(np.concatenate(keys))
         hit = found >= 0
         row = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[np.concatenate(starts)[hit]]
         cells, counts = np.unique(row * self.n_features + self.columns[found[hit]], return_counts=True)
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cells // self.n_features, minlength=len(docs)), out=indptr[1:])
-        return sp.csr_matrix((counts.astype(np.float32), cells % self.n_features, indptr),
-                             shape=(len(docs), self.n_features))
+        return cells // self.n_features, cells % self.n_features, counts
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -597,8 +630,16 @@ def _rank_table(alphabet: np.ndarray) -> np.ndarray:
     return table
 
 
+def _logistic(x: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + e^-x), elementwise (scipy's expit without importing scipy)."""
+    with np.errstate(over="ignore"):  # e^-x overflows to inf for very negative x: the result is 0
+        return 1.0 / (1.0 + np.exp(-x))
+
+
 def _tfidf(counts: sp.spmatrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
     """Counts -> (1 + log tf if sublinear) * idf, rows L2-normalised; float32 CSR."""
+    import scipy.sparse as sp
+
     X = sp.csr_matrix(counts, dtype=np.float32, copy=True)
     X.sum_duplicates()  # canonical (sorted) column order: the same sums whichever path counted
     data = X.data
@@ -643,6 +684,8 @@ def _as_list(values: Any) -> list[Any]:
 
 def _indicator(y: Any, n: int, classes: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
     """Multilabel targets as a 0/1 matrix (n, n_labels) plus the label names."""
+    import scipy.sparse as sp
+
     if sp.issparse(y) or getattr(y, "ndim", 1) == 2:
         Y = np.asarray(y.toarray() if sp.issparse(y) else y)
         names = [str(c) for c in classes] if classes is not None else [str(c) for c in getattr(
