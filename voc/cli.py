@@ -156,6 +156,7 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
                   model_dir=model)
     pipe = Pipeline(cfg)
     pipe.theme_ids  # load and validate the codeframe/model before reading any data
+    _freeze_heap()
     rows = 0
 
     def frames() -> Iterator[Any]:
@@ -387,6 +388,13 @@ def _col(df: Any, name: str | None) -> str | None:
     return df.attrs.get("voc_columns", {}).get(name, name)
 
 
+def _freeze_heap() -> None:
+    """Keep the garbage collector off what is loaded so far (dictionaries, models: never garbage)."""
+    import gc
+
+    gc.freeze()
+
+
 def _require_text(chunk: Any, text: str | None) -> str:
     from voc.errors import InputError
 
@@ -398,7 +406,12 @@ def _require_text(chunk: Any, text: str | None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``voc`` console script."""
+    import gc
+
     from voc.errors import VocError
+    from voc.pipeline import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
 
     try:
         app(args=argv, standalone_mode=False)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 MAX_TEXT_CHARS = 20_000  #: longer texts are tagged on their first MAX_TEXT_CHARS characters (noted in the result)
 MODEL_MANIFEST = "voc-model.json"
 SHORT_TEXT_CHARS = 8  #: texts shorter than this lean on the lexicon when it has a sentiment word
+GC_THRESHOLDS = (100_000, 50, 100)  #: cyclic-GC thresholds in voc's own processes (tagging makes no cycles)
 PARALLEL_MIN_TEXTS = 4000  #: below this many distinct texts, one process is faster than starting workers
 _worker_pipeline: list[Pipeline] = []  # set in worker processes only (see _init_worker)
 _Work = Callable[["Pipeline", list[str]], list[Any]]  # what a worker runs over a part of the texts
@@ -495,7 +496,13 @@ def segment_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
 
 
 def _init_worker(pipeline: Pipeline) -> None:
+    import gc
+
     _worker_pipeline[:] = [pipeline]
+    # our own process: the inherited heap (dictionaries, models) is never garbage, so keep the collector
+    # off it (no traversals, no copy-on-write of shared pages) and let it run less often (~20% faster)
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _in_worker(work: _Work, texts: list[str]) -> list[Any]:
