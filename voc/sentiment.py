@@ -121,6 +121,13 @@ _SENT, _NEG, _DEG, _TURN = "s", "n", "d", "t"
 _new_clause = tuple.__new__  # builds a Clause without the NamedTuple constructor's overhead (hot loop)
 
 
+def _two_letters(text: str) -> bool:
+    """Whether ``text`` holds at least two different letters (most texts show it in their first two)."""
+    if len(text) >= 2 and text[0] != text[1] and text[0].isalpha() and text[1].isalpha():
+        return True
+    return len(list(islice(filter(str.isalpha, set(text)), 2))) == 2
+
+
 def _kinds(payloads: tuple[tuple[str, float], ...]) -> dict[str, float]:
     """The payloads of one lexicon phrase as {kind: value}: what it is (word, negator, degree, turn)."""
     return {kind: value for kind, value in payloads}
@@ -296,7 +303,7 @@ class SentimentAnalyzer:
         if self.model is None or not texts:
             return [None] * len(texts)
         # texts with under two different letters (emoji, punctuation, "xxx", "好") are left to the lexicon
-        idx = [i for i, t in enumerate(texts) if len(list(islice(filter(str.isalpha, set(t)), 2))) == 2]
+        idx = [i for i, t in enumerate(texts) if _two_letters(t)]
         out: list[tuple[float, float, float] | None] = [None] * len(texts)
         if not idx:
             return out
