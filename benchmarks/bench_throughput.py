@@ -2,6 +2,7 @@
 
 Each measurement runs in a fresh Python process, so load time and peak RSS are its own:
   jieba       plain `jieba.lcut` (global dictionary, HMM on), one process: the reference
+  jieba_e2e   the same as a whole job: start, load jieba, read the CSV, lcut every text, write a CSV
   normseg     voc normalise + segment (library calls, one process)
   tag         end-to-end `voc tag INPUT.csv -o OUT.csv` (CLI: read, normalise, segment, tag, write)
   startup     `voc segment` on a one-line file (wall time of the whole command)
@@ -10,8 +11,8 @@ Usage (from the repository root, with voc installed):
     python benchmarks/bench_throughput.py                                   # waimai_10k + online_shopping
     python benchmarks/bench_throughput.py ../shared/corpora/sentiment/waimai_10k.csv --only jieba normseg
 
-docs/s counts input rows per second of wall time, start-up included for `tag` (what a user waits for)
-and excluded for the library measurements (reported separately as load seconds).
+docs/s counts input rows per second of wall time: start-up included for `tag` and `jieba_e2e` (what a
+user waits for), excluded for the library measurements (reported separately as load seconds).
 Peak RSS is the process's ru_maxrss; for `tag` with worker processes, the largest worker is reported
 too (workers are forked and share most pages with the parent, so the two do not simply add up).
 """
@@ -61,6 +62,19 @@ print(json.dumps({"load_s": load, "secs": secs, "tokens": n_tok,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+# the same job end to end with plain jieba: start, load, read the CSV, segment every text, write a CSV
+JIEBA_E2E = r"""
+import csv, logging, sys
+import jieba
+jieba.setLogLevel(logging.WARNING)
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    rows = list(csv.reader(f))
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(rows[0] + ["tokens"])
+    w.writerows(r + [" ".join(jieba.lcut(r[1]))] for r in rows[1:])
+"""
+
 RUN_CHILD = r"""
 import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
@@ -100,12 +114,15 @@ def bench_corpus(path: Path, only: set[str], limit: int | None, workers: int) ->
         if "normseg" in only:
             r = run_py(NORMSEG, str(tj))
             res["normseg"] = {**r, "docs_per_s": len(texts) / r["secs"]}
+        src = Path(tmp) / "in.csv"
+        with open(src, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "text"])
+            w.writerows((i, t) for i, t in enumerate(texts))
+        if "jieba_e2e" in only:
+            r = run_py(RUN_CHILD, sys.executable, "-c", JIEBA_E2E, str(src), str(Path(tmp) / "jieba.csv"))
+            res["jieba_e2e"] = {**r, "docs_per_s": len(texts) / r["secs"]}
         if "tag" in only:
-            src = Path(tmp) / "in.csv"
-            with open(src, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f)
-                w.writerow(["id", "text"])
-                w.writerows((i, t) for i, t in enumerate(texts))
             cmd = [*voc_cmd(), "tag", str(src), "--text", "text", "--id", "id", "-o", str(Path(tmp) / "out.csv"),
                    "--workers", str(workers)]
             r = run_py(RUN_CHILD, *cmd)
@@ -129,7 +146,7 @@ def startup() -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpora", nargs="*", type=Path, default=DEFAULT)
-    ap.add_argument("--only", nargs="+", default=["jieba", "normseg", "tag", "startup"])
+    ap.add_argument("--only", nargs="+", default=["jieba", "jieba_e2e", "normseg", "tag", "startup"])
     ap.add_argument("--limit", type=int, default=None, help="first N texts of each corpus")
     ap.add_argument("--workers", type=int, default=0, help="voc tag --workers (0 = all cores)")
     ap.add_argument("--json", type=Path, help="write results here too")
@@ -141,12 +158,15 @@ def main(argv: list[str] | None = None) -> None:
         results["corpora"].append(r)
         print(f"\n{r['corpus']}: {r['docs']:,} docs, {r['mean_chars']} chars on average")
         base = r.get("jieba", {}).get("docs_per_s")
-        for key in ("jieba", "normseg", "tag"):
+        base_e2e = r.get("jieba_e2e", {}).get("docs_per_s")
+        for key in ("jieba", "jieba_e2e", "normseg", "tag"):
             if key in r:
                 m = r[key]
                 ratio = f"  {m['docs_per_s'] / base:4.2f}x jieba" if base else ""
+                if key == "tag" and base_e2e:
+                    ratio += f"  {m['docs_per_s'] / base_e2e:4.2f}x jieba_e2e"
                 load = f"  load {m['load_s']:.2f}s" if "load_s" in m else ""
-                print(f"  {key:<8} {m['docs_per_s']:>9,.0f} docs/s{ratio}  peak RSS {m['rss_mb']:,.0f} MB{load}")
+                print(f"  {key:<9} {m['docs_per_s']:>9,.0f} docs/s{ratio}  peak RSS {m['rss_mb']:,.0f} MB{load}")
     if "startup" in only:
         s = startup()
         results["startup"] = s
