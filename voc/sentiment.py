@@ -307,13 +307,15 @@ class SentimentAnalyzer:
         out: list[tuple[float, float, float] | None] = [None] * len(texts)
         if not idx:
             return out
-        proba = self.model.predict_proba([texts[i] for i in idx])
+        import numpy as np
+
+        proba = np.asarray(self.model.predict_proba([texts[i] for i in idx]), dtype=np.float64)
         classes = list(self.model.classes_)
-        col = {c: classes.index(c) if c in classes else None for c in ("positive", "negative", "neutral")}
-        for row, i in enumerate(idx):
-            p, n, u = (float(proba[row][col[c]]) if col[c] is not None else 0.0  # type: ignore[index]
-                       for c in ("positive", "negative", "neutral"))
-            out[i] = (p, n, u)
+        # columns positive, negative, neutral (zeros for a class the model does not have), as Python floats
+        picked = np.column_stack([proba[:, classes.index(c)] if c in classes else np.zeros(len(idx))
+                                  for c in ("positive", "negative", "neutral")])
+        for i, row in zip(idx, picked.tolist()):
+            out[i] = tuple(row)  # type: ignore[assignment]
         return out
 
     def blend(self, lexicon: float, hits: int, model: float | None, *, weight: float | None = None) -> float:
