@@ -95,6 +95,18 @@ def test_model_blending_uses_probabilities() -> None:
     # 差点没 + bad thing: the 没 is no negation
     ("等了两个小时，差点没饿死", "negative"),
     ("差點沒餓死", "negative"),
+    # 不是一般的 + word = extremely; 飞一般 (a simile) is no 一般 (so-so)
+    ("速度不是一般的慢", "negative"),
+    ("速度不是一般的慢啊", "negative"),
+    ("飞一般的速度", "positive"),
+    ("飛一般的速度", "positive"),
+    ("这次的肉太柴了", "negative"),
+    ("番茄汤太水了", "negative"),
+    ("凉拌菜很爽口", "positive"),
+    ("每次都这样，真是够了", "negative"),
+    # Cantonese
+    ("呢間嘢好難食", "negative"),
+    ("個湯底冇得彈", "positive"),
 ])
 def test_lexicon_words_match_inside_segmenter_tokens(text: str, label: str) -> None:
     from voc.pipeline import Pipeline
