@@ -72,3 +72,43 @@ def test_model_blending_uses_probabilities() -> None:
     # the lexicon says positive, the model strongly negative: the blend follows the weights
     assert blended.score_text("很好") < ANALYZER.score_text("很好")
     assert blended.model_scores(["", "😀", "很好"]) == [None, None, pytest.approx(-0.85)]
+
+
+@pytest.mark.parametrize("text, label", [
+    # degree word + one-character sentiment word that the segmenter keeps as one token
+    ("这家店是我吃过最差的", "negative"),
+    ("房间很脏", "negative"),
+    ("房間很髒", "negative"),             # Traditional
+    ("米饭好少啊", "negative"),
+    ("大赞一个", "positive"),
+    ("送得挺快", "positive"),
+    ("牛肉很嫩", "positive"),
+    ("這次的包裝好醜", "negative"),
+    # negator inside a token, negated one-character words
+    ("送餐太不靠谱", "negative"),
+    ("外賣太不靠譜", "negative"),
+    ("价格不贵", "positive"),
+    # compounds whose one-character part does not match
+    ("床单有霉味", "negative"),
+    ("床單有霉味", "negative"),
+    ("包装很精美", "positive"),
+    # 差点没 + bad thing: the 没 is no negation
+    ("等了两个小时，差点没饿死", "negative"),
+    ("差點沒餓死", "negative"),
+    # 不是一般的 + word = extremely; 飞一般 (a simile) is no 一般 (so-so)
+    ("速度不是一般的慢", "negative"),
+    ("速度不是一般的慢啊", "negative"),
+    ("飞一般的速度", "positive"),
+    ("飛一般的速度", "positive"),
+    ("这次的肉太柴了", "negative"),
+    ("番茄汤太水了", "negative"),
+    ("凉拌菜很爽口", "positive"),
+    ("每次都这样，真是够了", "negative"),
+    # Cantonese
+    ("呢間嘢好難食", "negative"),
+    ("個湯底冇得彈", "positive"),
+])
+def test_lexicon_words_match_inside_segmenter_tokens(text: str, label: str) -> None:
+    from voc.pipeline import Pipeline
+
+    assert Pipeline(sentiment_model=None).tag(text).sentiment == label
