@@ -100,3 +100,14 @@ def test_unknown_backend_is_a_config_error() -> None:
 def test_phrase_matcher_respects_word_boundaries(text: str, bounds: set[int], found: list[tuple[str, int]]) -> None:
     m = PhraseMatcher({"香": 1, "咸": 2, "等了*小时": 3, "小时": 4})
     assert [(x.phrase, x.start) for x in m.find(text, bounds)] == found
+
+
+def test_rjieba_loaded_without_its_global_instance() -> None:
+    """voc keeps its own segmenter: rjieba's package (which builds a default instance) is never imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from voc import Segmenter; s = Segmenter(); "
+            "print(s.backend_name, ' '.join(s.cut('外送員態度很好，物流很快')), 'rjieba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["rjieba", "外送員", "態度", "很", "好", "，", "物流", "很快", "False"]

@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -89,6 +90,48 @@ def read_user_dict(path: str | Path) -> list[tuple[str, int | None, str | None]]
     return entries
 
 
+def _find_rjieba() -> Any:
+    """The import spec of the rjieba package, without importing it (None when it is not installed)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("rjieba")
+    except (ImportError, ValueError):  # pragma: no cover - a broken installation
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _rjieba_class() -> Any:
+    """rjieba's ``Jieba`` class, loaded from its extension module directly.
+
+    ``import rjieba`` runs the package's ``__init__``, which builds a global default instance with the
+    full dictionary (0.2 s and ~40 MB we never use: voc keeps its own instance). Loading the compiled
+    module alone skips that; any surprise falls back to the plain import.
+    """
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    name = "rjieba.rjieba"
+    if name in sys.modules:  # the package was imported already (by the user): use it
+        return sys.modules[name].Jieba
+    try:
+        spec = _find_rjieba()
+        folder = Path(spec.submodule_search_locations[0])
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = folder / f"rjieba{suffix}"
+            if path.is_file():
+                ext = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(ext)  # type: ignore[arg-type]
+                ext.loader.exec_module(module)  # type: ignore[union-attr]
+                return module.Jieba
+    except Exception:  # pragma: no cover - unusual layout: use the package as published
+        pass
+    import rjieba
+
+    return rjieba.Jieba
+
+
 class Segmenter:
     """Word segmentation with a private jieba instance and voc's domain dictionary.
 
@@ -119,11 +162,7 @@ class Segmenter:
         """The back end actually in use ("jieba" or "rjieba"), resolving "auto"."""
         if self.backend != "auto":
             return self.backend
-        try:
-            import rjieba  # noqa: F401
-        except ImportError:  # pragma: no cover - rjieba is a dependency, but stay usable without it
-            return "jieba"
-        return "rjieba"
+        return "rjieba" if _find_rjieba() is not None else "jieba"
 
     def _dict_entries(self) -> list[tuple[str, int | None, str | None]]:
         paths = [shipped_user_dict(), *self.user_dicts]
@@ -141,9 +180,7 @@ class Segmenter:
             entries = self._dict_entries()
             hmm = self.config.hmm
             if self.backend_name == "rjieba":
-                import rjieba
-
-                impl = rjieba.Jieba()
+                impl = _rjieba_class()()
                 for word, freq, tag in entries:
                     impl.add_word(word, freq if freq is not None else impl.suggest_freq(word), tag)
 
