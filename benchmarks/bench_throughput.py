@@ -101,32 +101,37 @@ def voc_cmd() -> list[str]:
     return [sys.executable, "-m", "voc"]
 
 
-def bench_corpus(path: Path, only: set[str], limit: int | None, workers: int) -> dict:
+def bench_corpus(path: Path, only: set[str], limit: int | None, workers: int, repeat: int = 1) -> dict:
+    """Every measurement ``repeat`` times, interleaved (so that each sees the same machine load); the
+    run with the median docs/s is reported, with all the docs/s figures in ``runs``."""
     texts = read_texts(path, limit)
     res: dict = {"corpus": path.name, "docs": len(texts),
-                 "mean_chars": round(sum(map(len, texts)) / max(1, len(texts)), 1)}
+                 "mean_chars": round(sum(map(len, texts)) / max(1, len(texts)), 1), "repeat": repeat}
     with tempfile.TemporaryDirectory() as tmp:
         tj = Path(tmp) / "texts.json"
         tj.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-        if "jieba" in only:
-            r = run_py(JIEBA, str(tj))
-            res["jieba"] = {**r, "docs_per_s": len(texts) / r["secs"]}
-        if "normseg" in only:
-            r = run_py(NORMSEG, str(tj))
-            res["normseg"] = {**r, "docs_per_s": len(texts) / r["secs"]}
         src = Path(tmp) / "in.csv"
         with open(src, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["id", "text"])
             w.writerows((i, t) for i, t in enumerate(texts))
-        if "jieba_e2e" in only:
-            r = run_py(RUN_CHILD, sys.executable, "-c", JIEBA_E2E, str(src), str(Path(tmp) / "jieba.csv"))
-            res["jieba_e2e"] = {**r, "docs_per_s": len(texts) / r["secs"]}
-        if "tag" in only:
-            cmd = [*voc_cmd(), "tag", str(src), "--text", "text", "--id", "id", "-o", str(Path(tmp) / "out.csv"),
+        tag_cmd = [*voc_cmd(), "tag", str(src), "--text", "text", "--id", "id", "-o", str(Path(tmp) / "out.csv"),
                    "--workers", str(workers)]
-            r = run_py(RUN_CHILD, *cmd)
-            res["tag"] = {**r, "docs_per_s": len(texts) / r["secs"], "workers": workers}
+        jobs = {
+            "jieba": lambda: run_py(JIEBA, str(tj)),
+            "jieba_e2e": lambda: run_py(RUN_CHILD, sys.executable, "-c", JIEBA_E2E, str(src),
+                                        str(Path(tmp) / "jieba.csv")),
+            "normseg": lambda: run_py(NORMSEG, str(tj)),
+            "tag": lambda: {**run_py(RUN_CHILD, *tag_cmd), "workers": workers},
+        }
+        runs: dict[str, list[dict]] = {k: [] for k in jobs if k in only}
+        for _ in range(repeat):
+            for key in runs:
+                r = jobs[key]()
+                runs[key].append({**r, "docs_per_s": len(texts) / r["secs"]})
+        for key, rs in runs.items():
+            rs.sort(key=lambda r: r["docs_per_s"])
+            res[key] = {**rs[len(rs) // 2], "runs": [round(r["docs_per_s"]) for r in rs]}
     return res
 
 
@@ -149,12 +154,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", nargs="+", default=["jieba", "jieba_e2e", "normseg", "tag", "startup"])
     ap.add_argument("--limit", type=int, default=None, help="first N texts of each corpus")
     ap.add_argument("--workers", type=int, default=0, help="voc tag --workers (0 = all cores)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the median is reported)")
     ap.add_argument("--json", type=Path, help="write results here too")
     a = ap.parse_args(argv)
     only = set(a.only)
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "corpora": []}
     for path in a.corpora:
-        r = bench_corpus(path, only, a.limit, a.workers)
+        r = bench_corpus(path, only, a.limit, a.workers, a.repeat)
         results["corpora"].append(r)
         print(f"\n{r['corpus']}: {r['docs']:,} docs, {r['mean_chars']} chars on average")
         base = r.get("jieba", {}).get("docs_per_s")
@@ -166,7 +172,8 @@ def main(argv: list[str] | None = None) -> None:
                 if key == "tag" and base_e2e:
                     ratio += f"  {m['docs_per_s'] / base_e2e:4.2f}x jieba_e2e"
                 load = f"  load {m['load_s']:.2f}s" if "load_s" in m else ""
-                print(f"  {key:<9} {m['docs_per_s']:>9,.0f} docs/s{ratio}  peak RSS {m['rss_mb']:,.0f} MB{load}")
+                spread = f"  (runs: {', '.join(f'{x:,}' for x in m['runs'])})" if len(m["runs"]) > 1 else ""
+                print(f"  {key:<9} {m['docs_per_s']:>9,.0f} docs/s{ratio}  peak RSS {m['rss_mb']:,.0f} MB{load}{spread}")
     if "startup" in only:
         s = startup()
         results["startup"] = s
