@@ -226,17 +226,17 @@ class Pipeline:
         # model scores: whole texts, then the clauses that carry theme mentions
         doc_probs = analyzer.model_probs([p[1].text for p in prepared])
         clause_keys: dict[str, int] = {}
-        per_doc_theme_clauses = []
+        per_doc_theme_clauses: list[list[tuple[str, list[Clause], int]]] = []
         for text, norm, clauses, mentions, _ in prepared:
             by_theme: dict[str, list[Clause]] = {}
             for m in mentions:
                 c = _clause_of(clauses, m.start)
                 if c is not None and c not in by_theme.setdefault(m.theme, []):
                     by_theme[m.theme].append(c)
-            for cl in by_theme.values():
-                key = "，".join(norm.text[c.start:c.end] for c in cl)
-                clause_keys.setdefault(key, len(clause_keys))
-            per_doc_theme_clauses.append(by_theme)
+            # the clauses of each theme, and the index of their joined text among the texts the model scores
+            per_doc_theme_clauses.append([
+                (theme, cl, clause_keys.setdefault("，".join(norm.text[c.start:c.end] for c in cl), len(clause_keys)))
+                for theme, cl in by_theme.items()])
         clause_model = analyzer.model_scores(list(clause_keys))
         out = []
         for (text, norm, clauses, mentions, truncated), by_theme, probs in zip(prepared, per_doc_theme_clauses,
@@ -247,10 +247,9 @@ class Pipeline:
             doc_score = analyzer.blend(lex, hits, None if probs is None else probs[0] - probs[1],
                                        weight=analyzer.clause_model_weight if short else None)
             theme_scores: dict[str, float] = {}
-            for theme, cl in by_theme.items():
+            for theme, cl, key in by_theme:
                 tlex, thits = analyzer.lexicon_score(cl)
-                key = "，".join(norm.text[c.start:c.end] for c in cl)
-                cm = clause_model[clause_keys[key]]
+                cm = clause_model[key]
                 if thits:
                     theme_scores[theme] = analyzer.blend(tlex, thits, cm, weight=analyzer.clause_model_weight)
                 elif cm is not None:
@@ -285,20 +284,20 @@ class Pipeline:
                 theme_scores: dict[str, float], analyzer: SentimentAnalyzer, truncated: bool,
                 probs: tuple[float, float, float] | None = None) -> TagResult:
         label = analyzer.label
+        themes = tuple(dict.fromkeys(m.theme for m in mentions))
+        scores = {t: theme_scores.get(t, doc_score) for t in themes}
+        theme_label = {t: label(v) for t, v in scores.items()}
+        theme_round = {t: round(v, 4) for t, v in scores.items()}
+        original = norm.original
         final: list[Mention] = []
         for m in mentions:
             s, e = norm.to_original(m.start, m.end)
-            score = theme_scores.get(m.theme, doc_score)
-            final.append(_new_mention(Mention, (m.theme, m.subtheme, label(score), round(score, 4), m.confidence,
-                                                norm.original[s:e], s, e, m.source)))
-        themes = tuple(dict.fromkeys(m.theme for m in final))
-        subs = tuple(dict.fromkeys(m.code for m in final))
+            final.append(_new_mention(Mention, (m.theme, m.subtheme, theme_label[m.theme], theme_round[m.theme],
+                                                m.confidence, original[s:e], s, e, m.source)))
         return TagResult(
             text=text, normalised=norm.text, sentiment=label(doc_score, probs), score=round(doc_score, 4),
-            themes=themes,
-            subthemes=subs, theme_sentiment={t: label(theme_scores.get(t, doc_score)) for t in themes},
-            theme_scores={t: round(theme_scores.get(t, doc_score), 4) for t in themes}, mentions=tuple(final),
-            truncated=truncated,
+            themes=themes, subthemes=tuple(dict.fromkeys(f"{m.theme}.{m.subtheme}" for m in mentions)),
+            theme_sentiment=theme_label, theme_scores=theme_round, mentions=tuple(final), truncated=truncated,
         )
 
     # -- frames ----------------------------------------------------------------------------------------
