@@ -334,7 +334,20 @@ def _align(src: str, dst: str) -> tuple[list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     pending: int | None = None  # a deletion at the very beginning: the next character starts there
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, src, dst, autojunk=False).get_opcodes():
+    # the texts differ in a few phrases: match the common head and tail directly, diff only the middle
+    head = 0
+    limit = min(len(src), len(dst))
+    while head < limit and src[head] == dst[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and src[-1 - tail] == dst[-1 - tail]:
+        tail += 1
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    middle = SequenceMatcher(None, src[head:len(src) - tail], dst[head:len(dst) - tail], autojunk=False)
+    opcodes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in middle.get_opcodes()]
+    if tail:
+        opcodes.append(("equal", len(src) - tail, len(src), len(dst) - tail, len(dst)))
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
             starts.extend(range(i1, i2))
             ends.extend(range(i1 + 1, i2 + 1))
