@@ -366,6 +366,17 @@ class PhraseMatcher:
         self._wild_rx = re.compile(f"(?=[{firsts}])(?:" + "|".join(  # the lookahead skips hopeless positions fast
             f"(?P<w{i}>" + _WILDCARD_CLASS.join(re.escape(part) for part in k.split(_WILDCARD)) + ")"
             for i, (k, _) in enumerate(wild_items)) + ")") if wild_items else None
+        # where a wildcard phrase can start: its first literal part (one Aho-Corasick pass finds them all)
+        self._wild_heads: Any = None
+        heads = {k.split(_WILDCARD)[0] for k, _ in wild_items}
+        if wild_items and "" not in heads:
+            import ahocorasick
+
+            heads_automaton = ahocorasick.Automaton()
+            for head in heads:
+                heads_automaton.add_word(head, len(head))
+            heads_automaton.make_automaton()
+            self._wild_heads = heads_automaton
 
     def __len__(self) -> int:
         return len(self._table) + len(self._wild)
@@ -420,8 +431,20 @@ class PhraseMatcher:
 
     def _find_wild(self, low: str, boundaries: set[int] | None) -> list[PhraseMatch]:
         found = []
-        assert self._wild_rx is not None
-        for m in self._wild_rx.finditer(low):
+        rx = self._wild_rx
+        assert rx is not None
+        if self._wild_heads is not None:
+            # the regex anchored at each possible start, in order, as finditer would scan (most texts: none)
+            starts = sorted({end + 1 - size for end, size in self._wild_heads.iter(low)})
+            matches = []
+            reach = 0
+            for pos in starts:
+                if pos >= reach and (m := rx.match(low, pos)) is not None:
+                    matches.append(m)
+                    reach = m.end()
+        else:
+            matches = list(rx.finditer(low))
+        for m in matches:
             if _aligned(m.start(), m.end(), boundaries):
                 phrase, payloads = self._wild[int(m.lastgroup[1:])]  # type: ignore[index]
                 found.append(PhraseMatch(m.start(), m.end(), phrase, payloads))
