@@ -194,3 +194,27 @@ def test_tag_frames_long_format_and_column_function(pipeline: Pipeline) -> None:
     out = list(pipeline.tag_frames(chunks, text=lambda f: "意见", format="long"))
     assert [f["theme"].tolist() for f in out] == [["service", "service", "logistics", "logistics"], ["product"]]
     assert out[0]["mention_sentiment"].tolist() == ["negative", "negative", "positive", "positive"]
+
+
+def test_tag_frames_tags_repeated_short_answers_once(pipeline: Pipeline, monkeypatch) -> None:
+    """Survey answers such as 好评 / 没有 repeat across chunks: later chunks reuse the cells."""
+    import pandas as pd
+    from pandas.testing import assert_frame_equal
+
+    import voc.pipeline as vp
+
+    tagged: list[str] = []
+    real = vp._work_rows
+
+    def counting(pipe: Pipeline, texts: list[str]) -> list[tuple]:
+        tagged.extend(texts)
+        return real(pipe, texts)
+
+    monkeypatch.setattr(vp, "_work_rows", counting)
+    answers = ["好评", "没有", "物流太慢了", "客服态度很好，下次还来", "價格實惠"]
+    chunks = [pd.DataFrame({"c": answers[:3]}), pd.DataFrame({"c": answers}, index=range(3, 8))]
+    out = list(pipeline.tag_frames(chunks, text="c", workers=2))
+    assert sorted(tagged) == sorted(answers)  # each distinct answer tagged once over both chunks
+    monkeypatch.setattr(vp, "_work_rows", real)
+    assert_frame_equal(out[1], pipeline.tag_frame(chunks[1], text="c"))
+    assert out[1].loc[5, "logistics_sentiment"] == "negative"

@@ -37,6 +37,8 @@ MAX_TEXT_CHARS = 20_000  #: longer texts are tagged on their first MAX_TEXT_CHAR
 MODEL_MANIFEST = "voc-model.json"
 SHORT_TEXT_CHARS = 8  #: texts shorter than this lean on the lexicon when it has a sentiment word
 GC_THRESHOLDS = (100_000, 50, 100)  #: cyclic-GC thresholds in voc's own processes (tagging makes no cycles)
+STREAM_CACHE_CHARS = 30  #: tag_frames remembers the results of texts up to this long across chunks ...
+STREAM_CACHE_SIZE = 200_000  #: ... this many of them at most (a few tens of MB)
 PARALLEL_MIN_TEXTS = 4000  #: below this many distinct texts, one process is faster than starting workers
 _worker_pipeline: list[Pipeline] = []  # set in worker processes only (see _init_worker)
 _Work = Callable[["Pipeline", list[str]], list[Any]]  # what a worker runs over a part of the texts
@@ -353,7 +355,8 @@ class Pipeline:
             raise ConfigError(f"format must be 'wide' or 'long', not {format!r}")
         n_workers = (os.cpu_count() or 1) if workers == 0 else workers
         pool: Any = None
-        pending: tuple[pd.DataFrame, list[int], list[Any]] | None = None
+        pending: tuple[pd.DataFrame, list[int], list[str], list[Any], list[Any]] | None = None
+        seen: dict[str, tuple[Any, ...]] = {}  # short answers repeat across chunks ("好评", "没有"): tag them once
         try:
             for df in frames:
                 col = text(df) if callable(text) else text
@@ -362,30 +365,45 @@ class Pipeline:
                     yield self.tag_frame(df, text=col, format=format, workers=1, progress=progress)
                     continue
                 distinct, index = _distinct(df[col].tolist())
-                if pool is None and len(distinct) < PARALLEL_MIN_TEXTS:  # small: no pool (yet)
-                    cells = _work_rows(self, distinct)
-                    if progress is not None:
-                        progress(len(df))
-                    yield _rows_to_frame(df, [cells[i] for i in index], theme_ids=self.theme_ids)
+                known = [seen.get(t) for t in distinct]
+                todo = [t for t, k in zip(distinct, known) if k is None]
+                if pool is None and len(todo) < PARALLEL_MIN_TEXTS:  # small: no pool (yet)
+                    job = (df, index, todo, known, [_Done(_work_rows(self, todo))])
+                    yield self._finish(job, progress, seen)
                     continue
                 pool = pool or self._pool(n_workers)
-                job = (df, index, _submit(pool, distinct, n_workers, _work_rows))
+                job = (df, index, todo, known, _submit(pool, todo, n_workers, _work_rows))
                 if pending is not None:
-                    yield self._finish(pending, progress)
+                    yield self._finish(pending, progress, seen)
                 pending = job
             if pending is not None:
-                yield self._finish(pending, progress)
+                yield self._finish(pending, progress, seen)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
-    def _finish(self, job: tuple[pd.DataFrame, list[int], list[Any]],
-                progress: Callable[[int], None] | None) -> pd.DataFrame:
-        df, index, futures = job
-        cells = [c for future in futures for c in future.result()]
+    def _finish(self, job: tuple[pd.DataFrame, list[int], list[str], list[Any], list[Any]],
+                progress: Callable[[int], None] | None, seen: dict[str, tuple[Any, ...]]) -> pd.DataFrame:
+        """The tagged frame of a submitted job; remembers the cells of its short texts in ``seen``."""
+        df, index, todo, known, futures = job
+        fresh = iter([c for future in futures for c in future.result()])
+        cells = [k if k is not None else next(fresh) for k in known]
+        for t, c in zip(todo, (c for c, k in zip(cells, known) if k is None)):
+            if len(t) <= STREAM_CACHE_CHARS and len(seen) < STREAM_CACHE_SIZE:
+                seen[t] = c
         if progress is not None:
             progress(len(df))
         return _rows_to_frame(df, [cells[i] for i in index], theme_ids=self.theme_ids)
+
+
+class _Done:
+    """A finished result with the Future interface (for work done in-process)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
 
 
 def _submit(pool: Any, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
