@@ -126,9 +126,9 @@ def bench_corpus(path: Path, only: set[str], limit: int | None, workers: int, re
         }
         runs: dict[str, list[dict]] = {k: [] for k in jobs if k in only}
         for _ in range(repeat):
-            for key in runs:
+            for key, done in runs.items():
                 r = jobs[key]()
-                runs[key].append({**r, "docs_per_s": len(texts) / r["secs"]})
+                done.append({**r, "docs_per_s": len(texts) / r["secs"]})
         for key, rs in runs.items():
             rs.sort(key=lambda r: r["docs_per_s"])
             res[key] = {**rs[len(rs) // 2], "runs": [round(r["docs_per_s"]) for r in rs]}

@@ -23,6 +23,7 @@ Example:
 """
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import math
@@ -32,10 +33,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
-
-import inspect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 

@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-
 from voc import schema
 from voc.config import Config
 
@@ -501,7 +500,7 @@ class Normaliser:
                     c = f"[^{_NO_REPEAT}]"
                     self._repeat = re.compile(f"({c})\\1{{{n},}}|({c}{c})\\2{{{n},}}" if n else "(?!)")
                     # the same runs of any characters: a cheaper first test (no character classes)
-                    self._any_repeat = re.compile(f"(.)\\1{{{n}}}|(..)\\2{{{n}}}" if n else "(?!)", re.S)
+                    self._any_repeat = re.compile(f"(.)\\1{{{n}}}|(..)\\2{{{n}}}" if n else "(?!)", re.DOTALL)
         return self._converter
 
     # -- the steps ---------------------------------------------------------------------------------

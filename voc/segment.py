@@ -23,8 +23,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -125,8 +125,8 @@ def _rjieba_class() -> Any:
                 module = importlib.util.module_from_spec(ext)  # type: ignore[arg-type]
                 ext.loader.exec_module(module)  # type: ignore[union-attr]
                 return module.Jieba
-    except Exception:  # pragma: no cover - unusual layout: use the package as published
-        pass
+    except (ImportError, OSError, AttributeError, TypeError, IndexError):  # pragma: no cover
+        pass  # an unusual layout: use the package as published
     import rjieba
 
     return rjieba.Jieba

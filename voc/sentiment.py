@@ -20,8 +20,8 @@ import threading
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 

@@ -55,8 +55,8 @@ class _Rule(NamedTuple):
 
 def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for "any of these words" (a search is much cheaper than a loop of ``in`` tests)."""
-    words = sorted(set(w for w in words if w), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, words))) if words else None
+    unique = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, unique))) if unique else None
 
 
 _new_mention = tuple.__new__  # builds a RawMention without the NamedTuple constructor's overhead (hot loop)
