@@ -218,3 +218,25 @@ def test_tag_frames_tags_repeated_short_answers_once(pipeline: Pipeline, monkeyp
     monkeypatch.setattr(vp, "_work_rows", real)
     assert_frame_equal(out[1], pipeline.tag_frame(chunks[1], text="c"))
     assert out[1].loc[5, "logistics_sentiment"] == "negative"
+
+
+def test_tag_frames_worker_failure_reaches_the_caller(pipeline: Pipeline, monkeypatch) -> None:
+    """An error inside a worker process comes back as the same error (no hang, pool shut down)."""
+    import pandas as pd
+
+    import voc.pipeline as vp
+
+    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(vp, "_work_rows", _broken_rows)
+    chunks = [pd.DataFrame({"c": [f"第{i}条：送餐太慢" for i in range(30)]}) for _ in range(2)]
+    with pytest.raises(RuntimeError, match="worker failed") as caught:
+        list(pipeline.tag_frames(chunks, text="c", workers=2))
+    import os
+
+    assert f"(pid {os.getpid()})" not in str(caught.value)  # it did fail in a worker process
+
+
+def _broken_rows(pipe: Pipeline, texts: list[str]) -> list[tuple]:  # module level: workers unpickle it by name
+    import os
+
+    raise RuntimeError(f"worker failed on {len(texts)} texts (pid {os.getpid()})")
