@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -368,7 +369,7 @@ class Pipeline:
                 known = [seen.get(t) for t in distinct]
                 todo = [t for t, k in zip(distinct, known) if k is None]
                 if pool is None and len(todo) < PARALLEL_MIN_TEXTS:  # small: no pool (yet)
-                    job = (df, index, todo, known, [_Done(_work_rows(self, todo))])
+                    job = (df, index, todo, known, [_done(_work_rows(self, todo))])
                     yield self._finish(job, progress, seen)
                     continue
                 pool = pool or self._pool(n_workers)
@@ -386,24 +387,22 @@ class Pipeline:
                 progress: Callable[[int], None] | None, seen: dict[str, tuple[Any, ...]]) -> pd.DataFrame:
         """The tagged frame of a submitted job; remembers the cells of its short texts in ``seen``."""
         df, index, todo, known, futures = job
-        fresh = iter([c for future in futures for c in future.result()])
-        cells = [k if k is not None else next(fresh) for k in known]
-        for t, c in zip(todo, (c for c, k in zip(cells, known) if k is None)):
+        new = [c for future in futures for c in future.result()]  # the cells of ``todo``, in order
+        for t, c in zip(todo, new):
             if len(t) <= STREAM_CACHE_CHARS and len(seen) < STREAM_CACHE_SIZE:
                 seen[t] = c
+        fresh = iter(new)
+        cells = [k if k is not None else next(fresh) for k in known]
         if progress is not None:
             progress(len(df))
         return _rows_to_frame(df, [cells[i] for i in index], theme_ids=self.theme_ids)
 
 
-class _Done:
-    """A finished result with the Future interface (for work done in-process)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
+def _done(value: Any) -> Future[Any]:
+    """A future that already holds ``value`` (work done in-process, finished like the pool's)."""
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
 
 
 def _submit(pool: Any, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
