@@ -68,6 +68,31 @@ def test_tsv_is_plain_utf8(tmp_path: Path) -> None:
     assert raw.startswith(b"response_id\tcomment\tthemes\n")
 
 
+TRICKY = pd.DataFrame({
+    "comment": ["快递很快,包装也好", '他说"还行"吧', "第一行\n第二行", "回车\r在中间", "", None, "  前后有空格 ",
+                "制表\t符", "送貨好慢，等咗三日"],
+    "score": [0.9899, -0.0, 1e-05, 1.0, np.nan, -0.5, 2.5e-07, 123456789012345678.0, 0.1234],
+    "n": np.arange(9) - 4,
+    "flag": [True, False] * 4 + [True],
+    "note": pd.Series(["好评", None, np.nan, "差评", "", "一般", '"', ",", "ok"], dtype=object),
+})
+
+
+@pytest.mark.parametrize("suffix,sep", [(".csv", ","), (".tsv", "\t")])
+@pytest.mark.parametrize("frame", [TRICKY, TRICKY.assign(when=pd.to_datetime("2024-05-01")),
+                                   TRICKY.assign(raw=[b"x"] * 9), TRICKY.assign(mixed=[1, "a"] * 4 + [None])],
+                         ids=["text-and-numbers", "dates", "bytes", "mixed-objects"])
+def test_delimited_output_is_byte_for_byte_what_pandas_writes(tmp_path: Path, frame: pd.DataFrame, suffix: str,
+                                                               sep: str) -> None:
+    # voc joins rows in pyarrow and quotes the odd ones with the csv module: the bytes must not change
+    expected = io.BytesIO()
+    for k, part in enumerate(chunks_of(frame, 4)):
+        part.to_csv(expected, sep=sep, index=False, header=k == 0, encoding="utf-8", lineterminator="\n")
+    raw = write_frame(chunks_of(frame, 4), tmp_path / f"out{suffix}").read_bytes()
+    assert raw.removeprefix("\ufeff".encode()) == expected.getvalue()
+    assert read_responses(tmp_path / f"out{suffix}")["comment"].tolist()[:3] == frame["comment"].tolist()[:3]
+
+
 def test_jsonl_keeps_chinese_and_writes_null(tmp_path: Path) -> None:
     df = FRAME.assign(score=[9, 3, np.nan, 10], when=pd.to_datetime(["2026-05-01"] * 4))
     lines = write_frame(df, tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()

