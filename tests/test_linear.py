@@ -396,3 +396,33 @@ def test_tagging_needs_neither_scipy_nor_sklearn() -> None:
             "print(r.sentiment, sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'pandas'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["negative", "[]"]
+
+
+def test_key_table_finds_every_key_and_only_those_even_when_slots_collide() -> None:
+    from voc.linear import _KeyTable
+
+    rng = np.random.default_rng(7)
+    pool = np.unique(rng.integers(1, 10**12, 50_000))
+    slots = _KeyTable(pool[:700])._slots(pool)  # the slots in a table sized for 512-1023 keys
+    # keys that share a slot (about six per slot here) force the table to probe past occupied slots
+    keys = np.concatenate([pool[slots == s] for s in np.unique(slots)[:120]])
+    assert 512 <= len(keys) < 1024
+    table = _KeyTable(keys)
+    assert (table._keys[table._slots(keys)] != keys).any()  # some keys did not get their own slot
+    assert table.lookup(keys).tolist() == list(range(len(keys)))
+    absent = np.setdiff1d(pool, keys)[:5000]
+    assert (table.lookup(absent) == -1).all()
+    mixed = np.concatenate([absent[:3], keys[::-1][:5]])
+    assert table.lookup(mixed).tolist() == [-1, -1, -1] + list(range(len(keys) - 1, len(keys) - 6, -1))
+
+
+def test_tagging_a_big_batch_needs_no_pandas() -> None:
+    """Worker processes tag thousands of texts at a time: their n-gram lookups must not import pandas."""
+    import subprocess
+    import sys
+
+    code = ("import sys, voc; p = voc.Pipeline(); "
+            "rs = p.tag_many([f'第{i}单：送餐很快，味道一般，价格有点贵' for i in range(3000)]); "
+            "print(rs[0].sentiment != '', 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]
