@@ -56,6 +56,21 @@ def test_tag_adds_columns_and_keeps_rows(survey: Path, tmp_path: Path, capsys) -
     assert "0912" not in "".join(df["evidence"])
 
 
+def test_tag_with_workers_started_before_reading(survey: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """A big input starts the worker processes before it is read; the output is the same, none are left."""
+    import multiprocessing
+
+    import voc.cli
+
+    single = tmp_path / "single.csv"
+    _main_ok(["tag", str(survey), "--text", "comment", "--workers", "1", "-o", str(single)], capsys)
+    monkeypatch.setattr(voc.cli, "EARLY_WORKERS_BYTES", 0)  # the five-row survey counts as big
+    early = tmp_path / "early.csv"
+    _main_ok(["tag", str(survey), "--text", "comment", "--workers", "2", "-o", str(early)], capsys)
+    assert early.read_bytes() == single.read_bytes()
+    assert multiprocessing.active_children() == []
+
+
 @pytest.mark.parametrize("ext", [".xlsx", ".jsonl", ".parquet", ".tsv"])
 def test_tag_writes_every_format(survey: Path, tmp_path: Path, capsys, ext: str) -> None:
     out = tmp_path / f"tagged{ext}"

@@ -240,3 +240,32 @@ def _broken_rows(pipe: Pipeline, texts: list[str]) -> list[tuple]:  # module lev
     import os
 
     raise RuntimeError(f"worker failed on {len(texts)} texts (pid {os.getpid()})")
+
+
+def test_started_workers_serve_every_call_until_closed() -> None:
+    """start_workers(): processes load in the background; small batches use them too; close() stops them."""
+    import os
+
+    import pandas as pd
+    from pandas.testing import assert_frame_equal
+
+    texts = [f"第{i}位顾客：{'骑手送餐很快' if i % 3 else '客服一直不回复'}，{'包装很好' if i % 2 else '汤洒了一半'}"
+             for i in range(60)]
+    df = pd.DataFrame({"comment": texts})
+    expected = Pipeline().tag_frame(df, text="comment")
+    with Pipeline().start_workers(2) as pipe:
+        pool = pipe._workers[0]
+        pids = set(pipe._map(texts, 2, _pid_of))  # 60 texts: below PARALLEL_MIN_TEXTS, still the workers
+        assert pids and os.getpid() not in pids
+        assert set(pipe._map(texts[:5], 1, _pid_of)) == {os.getpid()}  # workers=1 still means this process
+        assert_frame_equal(pipe.tag_frame(df, text="comment", workers=2), expected)
+        streamed = pd.concat(pipe.tag_frames([df.iloc[:25], df.iloc[25:]], text="comment", workers=0))
+        assert_frame_equal(streamed, expected)
+        assert pipe.tag_many(texts[:3], workers=2) == Pipeline().tag_many(texts[:3])
+    assert pipe._workers is None and pool._shutdown_thread
+
+
+def _pid_of(pipe: Pipeline, texts: list[str]) -> list[int]:  # module level: workers unpickle it by name
+    import os
+
+    return [os.getpid()] * len(texts)

@@ -27,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 err = Console(stderr=True)
+EARLY_WORKERS_BYTES = 200_000  #: `voc tag` starts its workers before reading inputs this big (thousands of rows)
 
 InputArg = Annotated[str, typer.Argument(help="Input file (.csv .tsv .xlsx .xls .jsonl .parquet) or - for stdin.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file; format from the extension (.csv .tsv .xlsx .jsonl .parquet), - for stdout.")]
@@ -150,13 +151,17 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
 
     Example:  voc tag survey.xlsx --text comment --id id -o tagged.xlsx
     """
-    from voc import Pipeline, write_frame
+    from voc import Pipeline
 
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None, codeframe=codeframe,
                   model_dir=model)
     pipe = Pipeline(cfg)
     pipe.theme_ids  # load and validate the codeframe/model before reading any data
     _freeze_heap()
+    if format == "wide" and workers != 1 and _big_input(input):
+        pipe.start_workers(workers)  # they load while this process imports pandas and reads the input
+    from voc import write_frame
+
     rows = 0
 
     def frames() -> Iterator[Any]:
@@ -172,7 +177,10 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
             yield from pipe.tag_frames(frames(), text=lambda chunk: _resolve_text(chunk, text), format=format,
                                        workers=workers, progress=lambda n: bar.advance(task, n))
 
-    write_frame(chunks(), output)
+    try:
+        write_frame(chunks(), output)
+    finally:
+        pipe.close()
     _done(output, rows, "tagged")
 
 
@@ -386,6 +394,14 @@ def _col(df: Any, name: str | None) -> str | None:
     if not name:
         return name
     return df.attrs.get("voc_columns", {}).get(name, name)
+
+
+def _big_input(path: str) -> bool:
+    """Whether ``path`` is a file big enough to start worker processes before it is even read."""
+    try:
+        return path != "-" and os.path.getsize(path) >= EARLY_WORKERS_BYTES
+    except OSError:
+        return False  # missing or unreadable: reading it gives the proper error
 
 
 def _freeze_heap() -> None:

@@ -118,6 +118,7 @@ class Pipeline:
         self.sentiment_model = sentiment_model
         self._lock = threading.Lock()
         self._parts: tuple[Normaliser, Segmenter, SentimentAnalyzer, ThemeTagger, Any] | None = None
+        self._workers: tuple[Any, int] | None = None  # (process pool, size) from start_workers()
 
     # -- set-up ----------------------------------------------------------------------------------------
     def _load(self) -> tuple[Normaliser, Segmenter, SentimentAnalyzer, ThemeTagger, Any]:
@@ -151,6 +152,49 @@ class Pipeline:
         self.tag("物流很快")
         return self
 
+    def start_workers(self, workers: int = 0) -> Pipeline:
+        """Start ``workers`` tagging processes now (0: one per core) and return self.
+
+        The workers load dictionaries, lexicons and models in the background while the caller goes on
+        (reads its input, say). Until :meth:`close`, every ``tag_many``/``tag_frame``/``tag_frames`` call
+        with ``workers`` other than 1 uses them, whatever the number of texts. Also a context manager.
+
+        Example:
+            >>> with Pipeline().start_workers(2) as pipe:  # doctest: +SKIP
+            ...     tagged = pipe.tag_frame(df, text="comment", workers=2)
+        """
+        n_workers = (os.cpu_count() or 1) if workers == 0 else workers
+        if n_workers <= 1 or self._workers is not None:
+            return self
+        pool = self._pool(n_workers)  # forks outside self._lock: a child must not inherit it held
+        for _ in range(n_workers):  # start every process now (a fork pool starts them all at once)
+            pool.submit(_ready)
+        with self._lock:
+            extra = pool if self._workers is not None else None  # another thread was first
+            if extra is None:
+                self._workers = (pool, n_workers)
+        if extra is not None:
+            extra.shutdown()
+        return self
+
+    def close(self) -> None:
+        """Stop the worker processes of :meth:`start_workers` (if any)."""
+        with self._lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers[0].shutdown(cancel_futures=True)
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _shared_pool(self, n_workers: int) -> Any:
+        """The started worker pool when ``n_workers`` asks for several processes, else None."""
+        workers = self._workers
+        return workers[0] if workers is not None and n_workers > 1 else None
+
     @property
     def theme_ids(self) -> tuple[str, ...]:
         """Top-level theme ids: the codeframe's, then any that only a trained model knows."""
@@ -183,9 +227,17 @@ class Pipeline:
     def _map(self, distinct: list[str], workers: int, work: _Work) -> list[Any]:
         """``work(pipeline, texts)`` (a module-level function) over ``distinct``, in order."""
         n_workers = (os.cpu_count() or 1) if workers == 0 else workers
+        shared = self._shared_pool(n_workers)
+        if shared is not None and distinct:
+            return [x for future in _submit(shared, distinct, self._workers_n(n_workers), work)
+                    for x in future.result()]
         if n_workers > 1 and len(distinct) >= PARALLEL_MIN_TEXTS:
             return self._tag_parallel(distinct, n_workers, work)
         return work(self, distinct)
+
+    def _workers_n(self, n_workers: int) -> int:
+        workers = self._workers
+        return workers[1] if workers is not None else n_workers
 
     def _tag_parallel(self, texts: list[str], n_workers: int, work: _Work) -> list[Any]:
         pool = self._pool(n_workers)
@@ -208,6 +260,7 @@ class Pipeline:
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_parts"] = None
+        state["_workers"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -355,7 +408,8 @@ class Pipeline:
         if format not in ("wide", "long"):
             raise ConfigError(f"format must be 'wide' or 'long', not {format!r}")
         n_workers = (os.cpu_count() or 1) if workers == 0 else workers
-        pool: Any = None
+        shared = self._shared_pool(n_workers)
+        pool: Any = shared
         pending: tuple[pd.DataFrame, list[int], list[str], list[Any], list[Any]] | None = None
         seen: dict[str, tuple[Any, ...]] = {}  # short answers repeat across chunks ("好评", "没有"): tag them once
         try:
@@ -373,14 +427,14 @@ class Pipeline:
                     yield self._finish(job, progress, seen)
                     continue
                 pool = pool or self._pool(n_workers)
-                job = (df, index, todo, known, _submit(pool, todo, n_workers, _work_rows))
+                job = (df, index, todo, known, _submit(pool, todo, self._workers_n(n_workers), _work_rows))
                 if pending is not None:
                     yield self._finish(pending, progress, seen)
                 pending = job
             if pending is not None:
                 yield self._finish(pending, progress, seen)
         finally:
-            if pool is not None:
+            if pool is not None and pool is not shared:
                 pool.shutdown(cancel_futures=True)
 
     def _finish(self, job: tuple[pd.DataFrame, list[int], list[str], list[Any], list[Any]],
@@ -514,11 +568,16 @@ def segment_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
 def _init_worker(pipeline: Pipeline) -> None:
     import gc
 
+    pipeline.warm_up()  # load what the first text would, before any work arrives
     _worker_pipeline[:] = [pipeline]
     # our own process: the inherited heap (dictionaries, models) is never garbage, so keep the collector
     # off it (no traversals, no copy-on-write of shared pages) and let it run less often (~20% faster)
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def _ready() -> None:
+    """A no-op task: submitting it makes a pool start its processes."""
 
 
 def _in_worker(work: _Work, texts: list[str]) -> list[Any]:
