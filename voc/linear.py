@@ -633,7 +633,7 @@ class _KeyTable:
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
-        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int32)
         slots = self._slots(keys)
         pending = np.arange(len(keys))
         while len(pending):  # each round: every free slot takes the first pending key that hashes there
