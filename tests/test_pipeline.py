@@ -269,3 +269,16 @@ def _pid_of(pipe: Pipeline, texts: list[str]) -> list[int]:  # module level: wor
     import os
 
     return [os.getpid()] * len(texts)
+
+
+def test_worker_cells_are_the_cells_of_the_results(pipeline: Pipeline) -> None:
+    """Workers build the wide cells straight from the scores: the same cells as from each TagResult."""
+    import voc.pipeline as vp
+
+    texts = ["物流很快，但是客服态度很差", "外送員態度很差，但是餐點好吃", "送貨好慢|等咗三日\n唔會再嚟", "", "   ",
+             "😀😀", "價格實惠，CP值高", "包装破了，退货也没人管，差评！", "x" * (vp.MAX_TEXT_CHARS + 50) + "太贵了"]
+    ids = pipeline.theme_ids
+    cells = pipeline._tag_cells(texts)
+    assert cells == [vp._row(r, ids) for r in pipeline._tag_unique(texts)]
+    assert cells[0][0] == "logistics;service" and cells[0][2] == "negative"
+    assert cells[2][4].startswith("logistics.delivery_speed:送貨@0-2")  # spans of the original (Traditional) text

@@ -68,8 +68,13 @@ class Mention(NamedTuple):
 
     def evidence(self) -> str:
         """``theme.subtheme:span@start-end`` as in the ``evidence`` column."""
-        span = self.span.replace("|", "/").replace("\n", " ")
-        return f"{self.code}:{span}@{self.start}-{self.end}"
+        return _evidence(self.theme, self.subtheme, self.span, self.start, self.end)
+
+
+def _evidence(theme: str, subtheme: str, span: str, start: int, end: int) -> str:
+    """One mention in the ``evidence`` column: ``theme.subtheme:span@start-end`` ('|' in the span -> '/')."""
+    span = span.replace("|", "/").replace("\n", " ")
+    return f"{theme}.{subtheme}:{span}@{start}-{end}"
 
 
 _new_mention = tuple.__new__  # builds a Mention without the NamedTuple constructor's overhead (hot loop)
@@ -268,6 +273,30 @@ class Pipeline:
         self._lock = threading.Lock()
 
     def _tag_unique(self, texts: Sequence[str]) -> list[TagResult]:
+        analyzer = self._load()[2]
+        return [self._result(*scored, analyzer) for scored in self._scored(texts)]
+
+    def _tag_cells(self, texts: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The wide ``voc tag`` cells of each text (what :func:`_row` gives for its TagResult), built
+        straight from the scores: the workers' path, where no TagResult is needed."""
+        label = self._load()[2].label
+        ids = self.theme_ids
+        out = []
+        for text, norm, doc_score, mentions, theme_scores, _, probs in self._scored(texts):
+            themes = dict.fromkeys(m.theme for m in mentions)
+            theme_label = {t: label(theme_scores.get(t, doc_score)) for t in themes}
+            evidence = []
+            for m in mentions:
+                s, e = norm.to_original(m.start, m.end)
+                evidence.append(_evidence(m.theme, m.subtheme, norm.original[s:e], s, e))
+            out.append((";".join(themes), ";".join(dict.fromkeys(f"{m.theme}.{m.subtheme}" for m in mentions)),
+                        label(doc_score, probs), round(doc_score, 4), "|".join(evidence),
+                        *(theme_label.get(t, "") for t in ids)))
+        return out
+
+    def _scored(self, texts: Sequence[str]) -> Iterator[tuple[str, Normalised, float, list[RawMention],
+                                                              dict[str, float], bool, Any]]:
+        """(text, normalised, score, mentions, theme scores, truncated, model probabilities) per text."""
         normaliser, segmenter, analyzer, tagger, theme_model = self._load()
         prepared = []
         for text in texts:
@@ -294,7 +323,6 @@ class Pipeline:
                 (theme, cl, clause_keys.setdefault("，".join(norm.text[c.start:c.end] for c in cl), len(clause_keys)))
                 for theme, cl in by_theme.items()])
         clause_model = analyzer.model_scores(list(clause_keys))
-        out = []
         for (text, norm, clauses, mentions, truncated), by_theme, probs in zip(prepared, per_doc_theme_clauses,
                                                                                doc_probs):
             lex, hits = analyzer.lexicon_score(clauses)
@@ -312,9 +340,7 @@ class Pipeline:
                     theme_scores[theme] = 0.3 * cm + 0.7 * doc_score
                 else:
                     theme_scores[theme] = doc_score
-            out.append(self._result(text, norm, doc_score, mentions, theme_scores, analyzer, truncated,
-                                    None if short and hits else probs))
-        return out
+            yield text, norm, doc_score, mentions, theme_scores, truncated, None if short and hits else probs
 
     def _add_model_mentions(self, prepared: list[Any], model: Any) -> list[Any]:
         probs = model.predict_proba([p[1].text for p in prepared])
@@ -337,8 +363,8 @@ class Pipeline:
         return out
 
     def _result(self, text: str, norm: Normalised, doc_score: float, mentions: list[RawMention],
-                theme_scores: dict[str, float], analyzer: SentimentAnalyzer, truncated: bool,
-                probs: tuple[float, float, float] | None = None) -> TagResult:
+                theme_scores: dict[str, float], truncated: bool, probs: tuple[float, float, float] | None,
+                analyzer: SentimentAnalyzer) -> TagResult:
         label = analyzer.label
         themes = tuple(dict.fromkeys(m.theme for m in mentions))
         scores = {t: theme_scores.get(t, doc_score) for t in themes}
@@ -589,8 +615,7 @@ def _work(pipe: Pipeline, texts: list[str]) -> list[TagResult]:
 
 
 def _work_rows(pipe: Pipeline, texts: list[str]) -> list[tuple[Any, ...]]:
-    ids = pipe.theme_ids
-    return [_row(r, ids) for r in pipe._tag_unique(texts)]
+    return pipe._tag_cells(texts)
 
 
 def _distinct(texts: Iterable[str | None]) -> tuple[list[str], list[int]]:
