@@ -5,6 +5,8 @@ Each measurement runs in a fresh Python process, so load time and peak RSS are i
   jieba_e2e   the same as a whole job: start, load jieba, read the CSV, lcut every text, write a CSV
   normseg     voc normalise + segment (library calls, one process)
   tag         end-to-end `voc tag INPUT.csv -o OUT.csv` (CLI: read, normalise, segment, tag, write)
+  tag_lib     the library once loaded (the survey app's case): Pipeline.start_workers() + tag_frame of all
+              texts, load excluded like the `jieba` row (not the end-to-end figure: no start-up, no files)
   startup     `voc segment` on a one-line file (wall time of the whole command)
 
 Usage (from the repository root, with voc installed):
@@ -60,6 +62,25 @@ n_tok = sum(len(seg.cut(norm.normalise(t).text)) for t in texts)
 secs = time.perf_counter() - t1
 print(json.dumps({"load_s": load, "secs": secs, "tokens": n_tok,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+TAG_LIB = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+import voc
+workers = int(sys.argv[2])
+pipe = voc.Pipeline().start_workers(workers)
+pipe.tag_many(["物流很快，但是客服态度很差"] * 64, workers=workers)  # waits until the workers are loaded
+load = time.perf_counter() - t0
+df = pd.DataFrame({"text": json.load(open(sys.argv[1], encoding="utf-8"))})
+t1 = time.perf_counter()
+out = pipe.tag_frame(df, text="text", workers=workers)
+secs = time.perf_counter() - t1
+pipe.close()
+print(json.dumps({"load_s": load, "secs": secs, "tagged": int((out["themes"] != "").sum()),
+                  "rss_mb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}))
 """
 
 # the same job end to end with plain jieba: start, load, read the CSV, segment every text, write a CSV
@@ -123,6 +144,7 @@ def bench_corpus(path: Path, only: set[str], limit: int | None, workers: int, re
                                         str(Path(tmp) / "jieba.csv")),
             "normseg": lambda: run_py(NORMSEG, str(tj)),
             "tag": lambda: {**run_py(RUN_CHILD, *tag_cmd), "workers": workers},
+            "tag_lib": lambda: {**run_py(TAG_LIB, str(tj), str(workers)), "workers": workers},
         }
         runs: dict[str, list[dict]] = {k: [] for k in jobs if k in only}
         for _ in range(repeat):
@@ -151,7 +173,7 @@ def startup() -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpora", nargs="*", type=Path, default=DEFAULT)
-    ap.add_argument("--only", nargs="+", default=["jieba", "jieba_e2e", "normseg", "tag", "startup"])
+    ap.add_argument("--only", nargs="+", default=["jieba", "jieba_e2e", "normseg", "tag", "tag_lib", "startup"])
     ap.add_argument("--limit", type=int, default=None, help="first N texts of each corpus")
     ap.add_argument("--workers", type=int, default=0, help="voc tag --workers (0 = all cores)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the median is reported)")
@@ -165,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n{r['corpus']}: {r['docs']:,} docs, {r['mean_chars']} chars on average")
         base = r.get("jieba", {}).get("docs_per_s")
         base_e2e = r.get("jieba_e2e", {}).get("docs_per_s")
-        for key in ("jieba", "jieba_e2e", "normseg", "tag"):
+        for key in ("jieba", "jieba_e2e", "normseg", "tag", "tag_lib"):
             if key in r:
                 m = r[key]
                 ratio = f"  {m['docs_per_s'] / base:4.2f}x jieba" if base else ""
