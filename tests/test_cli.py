@@ -153,6 +153,20 @@ def test_internal_error_exits_1_without_traceback(survey: Path, tmp_path: Path, 
     assert "internal error" in err and "Traceback" not in err
 
 
+def test_ctrl_c_exits_130_and_keeps_the_existing_output(survey: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    import voc.pipeline
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(voc.pipeline.Pipeline, "tag_frames", interrupted)
+    out = tmp_path / "tagged.csv"
+    out.write_text("上次的结果\n", encoding="utf-8")
+    code, _, err = run(["tag", str(survey), "--text", "comment", "-o", str(out)], capsys)
+    assert code == 130 and "interrupted" in err and "Traceback" not in err
+    assert out.read_text(encoding="utf-8") == "上次的结果\n"
+
+
 @pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])
 def test_every_command_help_shows_an_example(command: str, capsys) -> None:
     code, out, _ = run([command, "--help"], capsys)

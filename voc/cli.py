@@ -430,8 +430,10 @@ def main(argv: list[str] | None = None) -> None:
     gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
 
     try:
-        app(args=argv, standalone_mode=False)
-        sys.exit(0)
+        code = app(args=argv, standalone_mode=False)  # typer turns Ctrl-C into a returned 130
+        if code == 130:
+            err.print("interrupted")
+        sys.exit(code if isinstance(code, int) else 0)
     except VocError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -593,7 +593,9 @@ def segment_texts(df: pd.DataFrame, *, text: str, config: Config | None = None,
 
 def _init_worker(pipeline: Pipeline) -> None:
     import gc
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     pipeline.warm_up()  # load what the first text would, before any work arrives
     _worker_pipeline[:] = [pipeline]
     # our own process: the inherited heap (dictionaries, models) is never garbage, so keep the collector
