@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.voc-installed
+BUILT  := $(VENV)/.voc-built
 
 .PHONY: demo test install bench eval clean
 
@@ -13,19 +14,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the Cython build of the hot path (setup.py): rebuilt when a source is newer than its extension,
+# so an edited .py never runs behind a stale compiled copy
+$(BUILT): $(STAMP) setup.py $(wildcard voc/*.py)
+	$(BIN)/python setup.py --quiet build_ext --inplace 2>/dev/null || $(BIN)/python setup.py build_ext --inplace
+	touch $(BUILT)
 
-demo: $(STAMP)
+install: $(BUILT)
+
+demo: $(BUILT)
 	$(BIN)/voc demo --output voc-demo-report.html
 
-test: $(STAMP)
+test: $(BUILT)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python benchmarks/bench_throughput.py
 
-eval: $(STAMP)
+eval: $(BUILT)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python ../shared/eval/score.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info voc-demo-report.html
+	rm -rf $(VENV) build *.egg-info voc-demo-report.html voc/*.so voc/*.c
