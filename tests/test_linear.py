@@ -387,6 +387,23 @@ def test_numpy_scores_equal_the_sparse_matrix_product(request: pytest.FixtureReq
     np.testing.assert_allclose(model.decision_function(probe), expected, rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize("fixture", ["sentiment_model", "theme_model", "shipped"])
+def test_compiled_scores_equal_the_numpy_path(request: pytest.FixtureRequest, monkeypatch, fixture: str) -> None:
+    """The compiled pass (voc/_ngram.pyx) gives the numpy path's scores, to the bit."""
+    import voc.linear
+
+    if voc.linear._ngram is None:
+        pytest.skip("voc._ngram is not built here (no C compiler): the numpy path is the only one")
+    model: LinearTextModel = request.getfixturevalue(fixture)
+    rng = np.random.default_rng(7)
+    alphabet = list("好吃不贵快递慢客服态度差，。！ ab\t😀價錢CP值") + ["  "]
+    noise = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 40)))) for _ in range(300)]
+    probe = TRICKY + TEXTS + noise + ["好" * 400, "快递 " * 200]  # counts past the term-weight table too
+    compiled = model.decision_function(probe)
+    monkeypatch.setattr(voc.linear, "_ngram", None)
+    np.testing.assert_array_equal(compiled, model.decision_function(probe))
+
+
 def test_tagging_needs_neither_scipy_nor_sklearn() -> None:
     """The survey app's start-up: import voc and tag one text without loading scipy or scikit-learn."""
     import subprocess

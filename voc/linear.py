@@ -80,6 +80,11 @@ _WORD_PATTERN = r"(?u)\S+"  # "word" analyzer: pre-tokenised text, one token per
 _THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers: runs of white space -> one space
 _BATCH = 8192  # texts counted at once by the vectorised n-gram counter
+_TF_TABLE = 256  # counts below this take their term weight from a table numpy computed (same float32 bits)
+try:  # the compiled scoring pass (setup.py builds it); the numpy path does the same without it
+    from voc import _ngram  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _ngram = None
 
 
 class LinearTextModel(_Params):
@@ -338,8 +343,11 @@ class LinearTextModel(_Params):
         return np.asarray(X @ self._coef_t, dtype=np.float64) + self.intercept_
 
     def _fast_scores(self, docs: list[str]) -> np.ndarray:
-        """``transform(docs) @ coef.T`` without building the sparse matrix (the same numbers, numpy only)."""
+        """``transform(docs) @ coef.T`` without building the sparse matrix (the same numbers, numpy only,
+        or one compiled pass per text where the ``voc._ngram`` extension is built)."""
         assert self._fast is not None
+        if _ngram is not None:
+            return self._fast.scores(docs, self.idf_, self.coef_, self.sublinear_tf)
         rows, cols, counts = self._fast.cells(docs)
         data = counts.astype(np.float32)
         if self.sublinear_tf:
@@ -520,6 +528,7 @@ class _CharNgramCounter:
         self._index: _KeyTable | None = None  # hash table of the keys, built on the first big batch
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
         self.sorted_keys = keys[self.order]
+        self._tf_table: np.ndarray | None = None  # term weights of small counts (compiled scoring)
         self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
 
     @classmethod
@@ -561,6 +570,24 @@ class _CharNgramCounter:
         parts = [self._transform(docs[i:i + _BATCH]) for i in range(0, len(docs), _BATCH)] or [
             sp.csr_matrix((0, self.n_features), dtype=np.float32)]
         return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+
+    def scores(self, docs: list[str], idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> np.ndarray:
+        """TF-IDF of ``docs`` dotted with each row of ``coef``, by the compiled ``voc._ngram`` pass."""
+        assert _ngram is not None
+        if self._tf_table is None:  # the term weights of small counts exactly as numpy computes them
+            table = np.arange(_TF_TABLE, dtype=np.float32)
+            if sublinear_tf:
+                with np.errstate(divide="ignore"):
+                    table = np.log(table) + np.float32(1.0)
+            self._tf_table = table
+        if self._index is None:
+            self._index = _KeyTable(self.keys)
+        index = self._index
+        out = np.empty((len(docs), coef.shape[0]), dtype=np.float64)
+        _ngram.char_ngram_scores([self._prepare(d) for d in docs], self._ranks, len(self.alphabet) + 1,
+                                 *self.ngram_range, self.analyzer == "char_wb", index._keys, index._values,
+                                 int(index._shift), self.columns, idf, coef, self._tf_table, sublinear_tf, out)
+        return out
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Vocabulary position of each n-gram number, -1 when absent."""
