@@ -25,8 +25,9 @@ def extensions() -> list:
     from setuptools import Extension
 
     modules = [Extension(f"voc.{name}", [f"voc/{name}.py"], optional=True) for name in COMPILED]
-    # written for Cython (typed, one pass per text): char n-gram model scores; voc/linear.py falls back to numpy
-    modules.append(Extension("voc._ngram", ["voc/_ngram.pyx"], optional=True))
+    # written for Cython (typed, one pass per text): char n-gram model scores and phrase candidates;
+    # without them voc/linear.py scores with numpy and voc/segment.py searches with pyahocorasick
+    modules += [Extension(f"voc.{name}", [f"voc/{name}.pyx"], optional=True) for name in ("_ngram", "_phrases")]
     # annotation_typing off: type hints stay hints (Cython would otherwise enforce them, e.g. a name
     # annotated as dict and later bound to a list); binding keeps functions introspectable like Python's
     return cythonize(modules, language_level=3, quiet=True, nthreads=os.cpu_count() or 1,

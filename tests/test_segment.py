@@ -111,3 +111,29 @@ def test_rjieba_loaded_without_its_global_instance() -> None:
             "print(s.backend_name, ' '.join(s.cut('外送員態度很好，物流很快')), 'rjieba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["rjieba", "外送員", "態度", "很", "好", "，", "物流", "很快", "False"]
+
+
+def test_compiled_phrase_search_finds_what_aho_corasick_finds(pipeline) -> None:
+    """voc/_phrases.pyx gives the candidates pyahocorasick gives, on the shipped lexicons (both matchers)."""
+    import random
+
+    import ahocorasick
+
+    from voc import segment
+
+    if segment._phrases is None:
+        pytest.skip("voc._phrases is not built here: pyahocorasick is the only search")
+    _, _, analyzer, tagger, _ = pipeline._load()
+    rng = random.Random(3)
+    alphabet = "物流快递很慢不好吃价格贵便宜客服态度差性价比高包装破损送错了！，。 abcCP值"
+    texts = ["物流很快，但是客服态度很差", "性价比不高，价格太贵了", "包装破损，送错了货", "CP值超高", "",
+             "好好好好好", "不是一般的慢"] + ["".join(rng.choices(alphabet, k=rng.randint(0, 60))) for _ in range(500)]
+    for matcher in (analyzer._get_matcher(), tagger._get_matcher()):
+        assert matcher._compiled is not None
+        automaton = ahocorasick.Automaton()
+        for k, key in enumerate(matcher._table):
+            automaton.add_word(key, (len(key), k))
+        automaton.make_automaton()
+        for text in texts:
+            expected = sorted((end + 1 - size, -size, k) for end, (size, k) in automaton.iter(text))
+            assert matcher._compiled.candidates(text) == expected, text

@@ -32,6 +32,11 @@ from voc.config import Config
 from voc.errors import ConfigError
 from voc.normalise import PROTECTED_HINT, PROTECTED_PATTERN
 
+try:  # the compiled phrase search (setup.py builds it); pyahocorasick does the same work without it
+    from voc import _phrases  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _phrases = None
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -349,16 +354,20 @@ class PhraseMatcher:
             (wild if _WILDCARD in key else table).setdefault(key, []).append(payload)
         merge = combine or tuple
         self._table = {k: merge(tuple(v)) for k, v in table.items()}
-        # one Aho-Corasick pass (in C) finds every occurrence of every plain phrase, overlaps included
+        self._payloads = list(self._table.values())  # the candidates name phrases by their position here
+        # every occurrence of every plain phrase, overlaps included, in one pass in C: voc._phrases where it
+        # is built (one hash probe per step), else an Aho-Corasick automaton
+        self._compiled: Any = None
         self._automaton: Any = None
-        if self._table:
+        if self._table and _phrases is not None:
+            self._compiled = _phrases.PhraseTable(list(self._table))
+        elif self._table:
             import ahocorasick
 
-            automaton = ahocorasick.Automaton()
-            for key, payloads in self._table.items():
-                automaton.add_word(key, (len(key), payloads))
-            automaton.make_automaton()
-            self._automaton = automaton
+            self._automaton = ahocorasick.Automaton()
+            for k, key in enumerate(self._table):
+                self._automaton.add_word(key, (len(key), k))
+            self._automaton.make_automaton()
         # all wildcard phrases in one regex (one scan per text); the group name says which phrase matched
         wild_items = sorted(wild.items(), key=lambda kv: -len(kv[0].replace(_WILDCARD, "")))
         self._wild = [(k, merge(tuple(v))) for k, v in wild_items]
@@ -389,12 +398,16 @@ class PhraseMatcher:
         n = len(low)
         out: list[PhraseMatch] = []
         wild_spans = self._find_wild(low, boundaries) if self._wild else []
-        if self._automaton is not None and n:
-            # candidates by start, longest first; the first aligned one at a free start wins
-            found = sorted([(end + 1 - size, -size, payloads) for end, (size, payloads) in self._automaton.iter(low)])
+        if self._payloads and n:
+            # candidates by start, longest first: (start, -length, phrase); the first aligned one at a free start wins
+            if self._compiled is not None:
+                found = self._compiled.candidates(low)
+            else:
+                found = sorted([(end + 1 - size, -size, k) for end, (size, k) in self._automaton.iter(low)])
+            payloads = self._payloads
             pos = 0
             append = out.append
-            for i, neg, payloads in found:
+            for i, neg, k in found:
                 if i < pos:
                     continue
                 j = i - neg
@@ -404,7 +417,7 @@ class PhraseMatcher:
                             continue
                     elif i not in boundaries or (j not in boundaries and low[j:j + 1] not in _PARTICLES):
                         continue
-                append(_new_match(PhraseMatch, (i, j, text[i:j], payloads)))
+                append(_new_match(PhraseMatch, (i, j, text[i:j], payloads[k])))
                 pos = j
         if wild_spans:  # a wildcard match wins over the shorter plain matches it overlaps
             chosen: list[PhraseMatch] = []
