@@ -4,65 +4,88 @@
 The optional fast path of :meth:`voc.linear.LinearTextModel._fast_scores` (built by setup.py; without a
 C compiler the numpy path in voc/linear.py does the same work). It follows that path step by step - the
 same n-grams (one space-padded word at a time for ``char_wb``, none across a character outside the
-vocabulary), the same float32 arithmetic, sums in float64 in column order - so the scores agree with
-it to float32 rounding (tested). One pass per text, no intermediate arrays: what made the numpy path
-the largest single cost of tagging a short review.
+vocabulary), the same float32 arithmetic, sums in float64 in column order - so the scores are the same
+numbers (tested). One pass per text, no intermediate arrays, and one memory access per n-gram: each slot
+of the hash table holds the n-gram's number, its column, its idf and its weights side by side.
 """
 from libc.math cimport logf, sqrt
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdlib cimport free, malloc, realloc
+from libc.stdint cimport int64_t, uint64_t
+
+cdef uint64_t _MULT = 0x9E3779B97F4A7C15ULL  # as voc.linear._KeyTable: the top bits of key * 2^64 / phi
 
 
-cdef inline long long _find(const long long[::1] table_keys, const int[::1] table_values, unsigned int shift,
-                            unsigned long long mask, long long key) noexcept nogil:
-    """Vocabulary position of ``key`` in the open-addressing table of ``voc.linear._KeyTable``, or -1."""
-    cdef unsigned long long slot = (<unsigned long long> key * 0x9E3779B97F4A7C15ULL) >> shift
-    cdef long long found
-    while True:
-        found = table_keys[slot]
-        if found == key:
-            return table_values[slot]
-        if found == -1:
-            return -1
-        slot = (slot + 1) & mask
-
-
-cdef int _compare(const void* a, const void* b) noexcept nogil:
-    cdef long long x = (<const long long*> a)[0], y = (<const long long*> b)[0]
-    return (x > y) - (x < y)
+cdef void _sort(int64_t* a, Py_ssize_t n) noexcept nogil:
+    """Ascending in place: quicksort (median of three), insertion sort below 16 items."""
+    cdef Py_ssize_t i, j, lo = 0, hi = n - 1
+    cdef int64_t x, pivot
+    while hi - lo >= 16:
+        i = lo + (hi - lo) // 2
+        if a[i] < a[lo]:
+            a[i], a[lo] = a[lo], a[i]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[i]:
+            a[hi], a[i] = a[i], a[hi]
+        pivot = a[i]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if j - lo < hi - i:  # recurse into the smaller side, loop on the larger
+            _sort(a + lo, j - lo + 1)
+            lo = i
+        else:
+            _sort(a + i, hi - i + 1)
+            hi = j
+    for i in range(lo + 1, hi + 1):
+        x = a[i]
+        j = i - 1
+        while j >= lo and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
 
 
 def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, int hi, bint char_wb,
-                      const long long[::1] table_keys, const int[::1] table_values, unsigned int shift,
-                      const long long[::1] columns,
-                      const float[::1] idf, const float[:, ::1] coef, const float[::1] tf_table,
+                      const int64_t[:, ::1] table, unsigned int shift, const float[::1] tf_table,
                       bint sublinear, double[:, ::1] out):
     """Fill ``out[i, k]`` with the TF-IDF vector of ``docs[i]`` (already prepared: lower-cased, white
-    space squeezed, words padded for ``char_wb``) dotted with ``coef[k]``.
+    space squeezed, words padded for ``char_wb``) dotted with the weights of class k.
 
     ``ranks[code point]`` is 1 + the character's position in the vocabulary's alphabet (0: unseen); an
-    n-gram's number is its ranks as base-``base`` digits, found in the hash table of
-    ``voc.linear._KeyTable`` (``table_keys``, ``table_values``, ``shift``; its column in ``columns``). ``tf_table[c]`` is the term weight of a count c (1 + log c when ``sublinear``)
-    as numpy computes it, for the counts it covers.
+    n-gram's number is its ranks as base-``base`` digits. ``table`` is an open-addressing hash table
+    (slot = number * phi >> ``shift``, linear probing): per slot the number (-1: empty), the column,
+    then as float32 the idf and the weight of each class. ``tf_table[c]`` is the term weight of a
+    count c (1 + log c when ``sublinear``) as numpy computes it, for the counts it covers.
     """
-    cdef Py_ssize_t n_docs = len(docs), n_classes = coef.shape[0], n_ranks = ranks.shape[0]
+    cdef Py_ssize_t n_docs = len(docs), n_classes = out.shape[1], n_ranks = ranks.shape[0]
     cdef Py_ssize_t n_table = tf_table.shape[0]
+    cdef uint64_t mask = table.shape[0] - 1, slot
     cdef Py_ssize_t d, i, j, m, length, n_found, cap = 1024, k, run
     cdef int n
-    cdef long long key, col
+    cdef long long key
+    cdef int64_t col
     cdef Py_UCS4 ch
     cdef double sq, norm
     cdef float v, nf
+    cdef const float* w
     cdef str text
     cdef int* rank = NULL
     cdef char* starts = NULL  # 1 where a new padded word starts (char_wb: the second of two spaces)
-    cdef long long* found = <long long*> malloc(cap * sizeof(long long))
+    cdef int64_t* found = <int64_t*> malloc(cap * sizeof(int64_t))  # column << 32 | slot, per n-gram
     cdef float* weight = <float*> malloc(cap * sizeof(float))
-    cdef long long* cols = <long long*> malloc(cap * sizeof(long long))
-    cdef Py_ssize_t rank_cap = 0
-    cdef unsigned long long mask = table_keys.shape[0] - 1
-    cdef long long pos
-    if found == NULL or weight == NULL or cols == NULL:
-        free(found); free(weight); free(cols)
+    cdef const float** slots = <const float**> malloc(cap * sizeof(float*))
+    cdef Py_ssize_t rank_cap = 0, wcap = cap
+    cdef void* grown
+    if found == NULL or weight == NULL or slots == NULL:
+        free(found); free(weight); free(slots)
         raise MemoryError()
     try:
         for d in range(n_docs):
@@ -83,7 +106,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                 ch = text[i]
                 rank[i] = ranks[ch] if ch < n_ranks else 0
                 starts[i] = char_wb and i > 0 and ch == 32 and text[i - 1] == 32
-            # every n-gram of the vocabulary in the text, as its column
+            # every n-gram of the vocabulary in the text: its column and slot
             n_found = 0
             for n in range(lo, hi + 1):
                 for i in range(length - n + 1):
@@ -95,21 +118,29 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                         key = key * base + rank[j]
                     if key < 0:
                         continue
-                    pos = _find(table_keys, table_values, shift, mask, key)
-                    if pos < 0:
+                    slot = (<uint64_t> key * _MULT) >> shift
+                    while table[slot, 0] != key and table[slot, 0] != -1:
+                        slot = (slot + 1) & mask
+                    if table[slot, 0] == -1:
                         continue
                     if n_found == cap:
                         cap *= 2
-                        found = <long long*> realloc(found, cap * sizeof(long long))
-                        weight = <float*> realloc(weight, cap * sizeof(float))
-                        cols = <long long*> realloc(cols, cap * sizeof(long long))
-                        if found == NULL or weight == NULL or cols == NULL:
+                        grown = realloc(found, cap * sizeof(int64_t))
+                        if grown == NULL:
                             raise MemoryError()
-                    found[n_found] = columns[pos]
+                        found = <int64_t*> grown
+                    found[n_found] = (table[slot, 1] << 32) | <int64_t> slot
                     n_found += 1
             if n_found == 0:
                 continue
-            qsort(found, n_found, sizeof(long long), _compare)
+            if n_found > wcap:  # the per-column buffers: at most one entry per n-gram
+                free(weight); free(slots)
+                wcap = cap
+                weight = <float*> malloc(wcap * sizeof(float))
+                slots = <const float**> malloc(wcap * sizeof(float*))
+                if weight == NULL or slots == NULL:
+                    raise MemoryError()
+            _sort(found, n_found)  # by column (then slot: the same for one column)
             # counts -> tf * idf (float32), then the L2 norm (squares summed in float64, in column order)
             m = 0
             sq = 0.0
@@ -126,8 +157,9 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                     v = logf(<float> run) + <float> 1.0
                 else:
                     v = <float> run
-                v = v * idf[col]
-                cols[m] = col
+                w = <const float*> &table[col & 0xFFFFFFFF, 2]
+                v = v * w[0]
+                slots[m] = w + 1
                 weight[m] = v
                 sq += <double> (v * v)
                 m += 1
@@ -140,7 +172,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
             for k in range(n_classes):
                 sq = 0.0
                 for i in range(m):
-                    sq += <double> (weight[i] * coef[k, cols[i]])
+                    sq += <double> (weight[i] * slots[i][k])
                 out[d, k] = sq
     finally:
-        free(found); free(weight); free(cols); free(rank); free(starts)
+        free(found); free(weight); free(slots); free(rank); free(starts)

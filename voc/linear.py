@@ -528,7 +528,7 @@ class _CharNgramCounter:
         self._index: _KeyTable | None = None  # hash table of the keys, built on the first big batch
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
         self.sorted_keys = keys[self.order]
-        self._tf_table: np.ndarray | None = None  # term weights of small counts (compiled scoring)
+        self._packed: tuple[np.ndarray, int, np.ndarray] | None = None  # what the compiled pass reads
         self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
 
     @classmethod
@@ -574,20 +574,34 @@ class _CharNgramCounter:
     def scores(self, docs: list[str], idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> np.ndarray:
         """TF-IDF of ``docs`` dotted with each row of ``coef``, by the compiled ``voc._ngram`` pass."""
         assert _ngram is not None
-        if self._tf_table is None:  # the term weights of small counts exactly as numpy computes them
-            table = np.arange(_TF_TABLE, dtype=np.float32)
-            if sublinear_tf:
-                with np.errstate(divide="ignore"):
-                    table = np.log(table) + np.float32(1.0)
-            self._tf_table = table
-        if self._index is None:
-            self._index = _KeyTable(self.keys)
-        index = self._index
+        if self._packed is None:
+            self._packed = self._pack(idf, coef, sublinear_tf)
+        table, shift, tf_table = self._packed
         out = np.empty((len(docs), coef.shape[0]), dtype=np.float64)
         _ngram.char_ngram_scores([self._prepare(d) for d in docs], self._ranks, len(self.alphabet) + 1,
-                                 *self.ngram_range, self.analyzer == "char_wb", index._keys, index._values,
-                                 int(index._shift), self.columns, idf, coef, self._tf_table, sublinear_tf, out)
+                                 *self.ngram_range, self.analyzer == "char_wb", table, shift, tf_table,
+                                 sublinear_tf, out)
         return out
+
+    def _pack(self, idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> tuple[np.ndarray, int, np.ndarray]:
+        """What the compiled pass reads: a hash table whose slots hold an n-gram's number, column, idf and
+        class weights side by side (one memory access per n-gram), and the term weights of small counts
+        exactly as numpy computes them."""
+        index = _KeyTable(self.keys, spare_bits=1)
+        n_classes = coef.shape[0]
+        table = np.zeros((len(index._keys), 2 + (n_classes + 2) // 2), dtype=np.int64)
+        table[:, 0] = index._keys
+        used = index._values >= 0
+        cols = self.columns[index._values[used]]
+        table[used, 1] = cols
+        weights = table[:, 2:].view(np.float32)  # idf, then one weight per class
+        weights[used, 0] = idf[cols]
+        weights[used, 1:1 + n_classes] = coef[:, cols].T
+        tf_table = np.arange(_TF_TABLE, dtype=np.float32)
+        if sublinear_tf:
+            with np.errstate(divide="ignore"):
+                tf_table = np.log(tf_table) + np.float32(1.0)
+        return table, int(index._shift), tf_table
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Vocabulary position of each n-gram number, -1 when absent."""
@@ -646,7 +660,7 @@ class _CharNgramCounter:
 class _KeyTable:
     """A read-only hash table from int64 keys to their positions, looked up many keys at a time in numpy.
 
-    Open addressing with linear probing in a table 8-16 times larger than the key set, so nearly every
+    Open addressing with linear probing in a table 8-16 times larger than the key set (2^spare_bits), so nearly every
     lookup ends at its first slot; the few collisions are resolved in extra vectorised rounds. It does
     for the n-gram counter what a pandas Index would (about as fast), without importing pandas into the
     worker processes that tag.
@@ -655,8 +669,8 @@ class _KeyTable:
     _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / golden ratio
     _EMPTY = -1  # n-gram numbers are >= 1
 
-    def __init__(self, keys: np.ndarray) -> None:
-        bits = max(10, int(len(keys)).bit_length() + 3)
+    def __init__(self, keys: np.ndarray, *, spare_bits: int = 3) -> None:
+        bits = max(10, int(len(keys)).bit_length() + spare_bits)
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
