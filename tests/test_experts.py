@@ -1,4 +1,4 @@
-"""Tests for voc.linear.DomainExperts: the mixture arithmetic, save / load without pickle."""
+"""Tests for voc.linear.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped expert."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError
-from voc.linear import EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel
+from voc.linear import (EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel,
+                        load_default_sentiment_model)
 
 # Our own sentences: food-delivery ones (the expert's domain) and shop / hotel ones, with their polarity.
 FOOD = [("外卖送得很快，饭还是热的", "positive"), ("骑手准时，菜量很足", "positive"),
@@ -143,3 +144,18 @@ def test_fit_input_errors(base: LinearTextModel) -> None:
     with pytest.raises(ConfigError, match="'positive' and 'negative'"):
         DomainExperts(binary, ["food"], [0.5], np.zeros((1, len(binary.idf_))), np.zeros(1),
                       np.zeros((1, len(binary.idf_))), np.zeros(1))
+
+
+# -- the shipped model ---------------------------------------------------------------------------------
+def test_shipped_model_has_a_food_delivery_expert() -> None:
+    from voc.normalise import Normaliser
+
+    model = load_default_sentiment_model()
+    assert isinstance(model, DomainExperts)
+    assert model.domains == ["food_delivery"] and 0 < model.weights[0] <= 1
+    norm = Normaliser()
+    food = ["外卖小哥送得很快，饭菜还是热的", "点的麻辣烫送了一个半小时，汤都洒了"]
+    other = ["酒店前台服务周到，房间很安静", "手机电池很耐用，屏幕也清晰", "這本書的內容很充實"]
+    g = model.gates([norm.normalise(t).text for t in food + other])[:, 0]
+    assert (g[:2] > 0.5).all(), g
+    assert (g[2:] < 0.2).all(), g
