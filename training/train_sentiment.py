@@ -33,9 +33,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from voc.config import Config  # noqa: E402
-from voc.linear import LinearTextModel  # noqa: E402
+from voc.linear import DomainExperts, LinearTextModel  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
+EXPERT_SOURCE, EXPERT_DOMAIN = "waimai_10k", "food_delivery"  # the one domain expert (see DomainExperts)
 THEME_COLUMNS = ("logistics", "price", "service", "product")
 
 
@@ -229,7 +230,7 @@ def format_table(table: list[dict[str, object]]) -> str:
 # -- model card ----------------------------------------------------------------------------------------
 def model_card(*, params: dict[str, object], counts: dict[str, Counter[str]], table: list[dict[str, object]],
                extra: dict[str, object], split_note: str, normaliser: str, band: float, sizes: dict[str, int],
-               compare: str) -> str:
+               compare: str, expert: str = "", reproduce: str = "") -> str:
     src_lines = ["| source | what | train rows used | negative / neutral / positive | weight | licence |",
                  "| --- | --- | ---: | --- | ---: | --- |"]
     for s in SOURCES:
@@ -251,7 +252,7 @@ within whitespace-separated chunks (`analyzer="char_wb"`, no word segmentation n
 smoothed IDF, L2-normalised. The vocabulary keeps the {params['max_features']:,} most frequent n-grams seen in
 at least {params['min_df']} training texts. C = {params['C']}.
 Files: {', '.join(f'{k} {v / 1e6:.2f} MB' for k, v in sizes.items())} ({size_mb:.2f} MB in all).
-
+{expert}
 ## Training data
 
 {total:,} de-duplicated train rows (exact duplicates after normalisation kept once; {extra['conflicts']}
@@ -312,6 +313,57 @@ analysis next to the rule lexicon, negation and contrast handling.
 ```
 python training/train_sentiment.py --corpora ../shared/corpora --out lexicons/models/sentiment
 ```
+{reproduce}"""
+
+
+REPRODUCE_KEPT_BASE = """
+The shipped files were written in two steps: the base model (`model.json`, `arrays.npz`) by an earlier run
+of that command, left unchanged since (a refit today gives the same vocabulary and idf but slightly different
+weights); then the food-delivery expert over its features with `--keep-base`, which also rewrote this card.
+The expert's settings were chosen with `python training/cv_domain_expert.py --corpora ../shared/corpora`.
+"""
+
+
+def expert_section(a: argparse.Namespace, base_table: list[dict[str, object]], table: list[dict[str, object]],
+                   cv_path: Path) -> str:
+    """The model card's paragraph on the food-delivery expert: what it is, how it was chosen, what it changes."""
+    import json
+
+    cv = ""
+    if cv_path.is_file():
+        res = json.loads(cv_path.read_text(encoding="utf-8"))
+        n = res["n"]
+        lines = ["| variant (pipeline labels) | " + " | ".join(f"{k} (n={v:,})" for k, v in n.items()) + " |",
+                 "|---|" + "---|" * len(n)]
+        for name, row in res["variants"].items():
+            cells = []
+            for k in n:
+                c = row[k]
+                cell = f"{c['accuracy']:.4f}" + (f" / mF1 {c['macro_f1']:.3f}" if "macro_f1" in c else "")
+                if name != "base":
+                    cell += f" (+{c['gained']}/−{c['lost']})"
+                cells.append(cell)
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        wm = res["variants"].get(f"w={a.expert_weight:g} C={a.expert_C:g}", {}).get(EXPERT_SOURCE)
+        per_fold = f"\n\nNet rows gained on {EXPERT_SOURCE} per fold with the shipped setting: {wm['net_per_fold']}." if wm else ""
+        cv = (f"\n\nChosen on TRAIN rows only, by `training/cv_domain_expert.py` ({res['folds']} folds by a hash of the "
+              "text; each fold's base model and expert refitted without it; held-out folds tagged by the real "
+              "pipeline, lexicon blend included; accuracy pooled over all train rows, macro-F1 for the 3-class "
+              "sets; (+gained/−lost rows against the base model):\n\n" + "\n".join(lines) + per_fold)
+    def acc(tab: list[dict[str, object]], key: str) -> str:
+        row = next((r for r in tab if r["set"] == key), None)
+        return "" if row is None else f"{float(row['acc']):.3f}"
+    return f"""
+**Food-delivery expert** (`experts.json`, `experts.npz`, `voc.linear.DomainExperts`). Two more
+logistic scorers over the same features: a *gate* (is this a food-delivery review? fitted on all train
+rows, {EXPERT_SOURCE} vs the rest, C = {a.expert_gate_C:g}) and a positive-vs-negative scorer fitted on the
+{EXPERT_SOURCE} train rows only (C = {a.expert_C:g}). Where the gate g is open, the expert replaces a share
+w = {a.expert_weight:g} × g of the base model's positive/negative split (p(neutral) stays the base model's):
+p = (1 − w)·p_base + w·p_expert. Other domains (g ≈ 0) keep the base probabilities. The base model alone
+scores {acc(base_table, EXPERT_SOURCE)} on the {EXPERT_SOURCE} test rows (argmax), with the expert
+{acc(table, EXPERT_SOURCE)}. The base model alone on the held-out rows of the table below:
+
+{format_table(base_table)}{cv}
 """
 
 
@@ -331,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="voc's Normaliser (shipped model) or plain OpenCC t2s + NFKC (experiments only)")
     ap.add_argument("--compare-binary", action="store_true",
                     help="also fit a positive/negative model (+ neutral band) and report it next to 3-class")
+    ap.add_argument("--expert-weight", type=float, default=0.7,
+                    help="share of the food-delivery expert where its gate is open (0: no expert)")
+    ap.add_argument("--expert-C", type=float, default=2.0, help="C of the expert's positive/negative scorer")
+    ap.add_argument("--expert-gate-C", type=float, default=6.0, help="C of the expert's food-delivery gate")
+    ap.add_argument("--keep-base", action="store_true",
+                    help="keep the base model already in --out (do not refit it); fit and write the expert only")
     ap.add_argument("--dry-run", action="store_true", help="train and evaluate, write nothing")
     a = ap.parse_args(argv)
 
@@ -370,12 +428,30 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(kind="multiclass", analyzer="char_wb", ngram_range=(1, 3), min_df=a.min_df,
                   max_features=a.max_features, C=a.C, random_state=0)
     t1 = time.perf_counter()
-    model = LinearTextModel(**params).fit([r.text for r in train], [r.label for r in train], sample_weight=weights)
+    if a.keep_base:  # the base model already in --out (its vocabulary and idf are what the expert scores)
+        model = LinearTextModel.load(a.out)
+        if model.get_params() != LinearTextModel(**params).get_params():
+            raise SystemExit(f"--keep-base: the model in {a.out} has other settings than these: {model.get_params()}")
+    else:
+        model = LinearTextModel(**params).fit([r.text for r in train], [r.label for r in train],
+                                              sample_weight=weights)
     fit_s = time.perf_counter() - t1
     band = Config().neutral_band
-    table = evaluate(model, tests, tw, gold_rows, band)
-    print(f"\n3-class model: {len(train):,} train rows, {len(model.vocabulary_):,} features, fit {fit_s:.0f} s\n")
-    print(format_table(table))
+    base_table = evaluate(model, tests, tw, gold_rows, band)
+    base_model = model
+    if a.expert_weight > 0:  # the food-delivery expert over the same features (see training/cv_domain_expert.py)
+        t3 = time.perf_counter()
+        model = DomainExperts.fit(base_model, [r.text for r in train], [r.label for r in train],
+                                  [r.source == EXPERT_SOURCE for r in train], domain=EXPERT_DOMAIN,
+                                  weight=a.expert_weight, C_gate=a.expert_gate_C, C_expert=a.expert_C,
+                                  card={"source": EXPERT_SOURCE})
+        print(f"food-delivery expert: fit {time.perf_counter() - t3:.0f} s", file=sys.stderr)
+    table = evaluate(model, tests, tw, gold_rows, band) if model is not base_model else base_table
+    print(f"\n3-class model: {len(train):,} train rows, {len(base_model.vocabulary_):,} features, fit {fit_s:.0f} s\n")
+    print(format_table(base_table))
+    if model is not base_model:
+        print("\nwith the food-delivery expert (shipped):\n")
+        print(format_table(table))
 
     compare = ""
     if a.compare_binary:
@@ -383,16 +459,17 @@ def main(argv: list[str] | None = None) -> int:
         bmodel = LinearTextModel(**params).fit([r.text for r, _ in binary], [r.label for r, _ in binary],
                                                sample_weight=np.array([w for _, w in binary]))
         btable = evaluate(bmodel, tests, tw, gold_rows, band)
+
         def mean(tab: list[dict[str, object]], key: str, three: bool) -> float:
             vals = [float(r[key]) for r in tab if ("macro_f1" in r) == three and "gold" not in str(r["set"])]
             return sum(vals) / len(vals)
 
         compare = ("### Why 3 classes\n\nThe same features fitted on positive/negative rows only, with the neutral "
                    f"band ±{band} for `neutral`, scored on the same held-out rows:\n\n" + format_table(btable)
-                   + "\n\nMean over the binary sets, accuracy: 3-class "
-                   f"{mean(table, 'acc', False):.3f} vs binary {mean(btable, 'acc', False):.3f}; band accuracy "
-                   f"{mean(table, 'band_acc', False):.3f} vs {mean(btable, 'band_acc', False):.3f}. Mean over the "
-                   f"3-class sets (Cantonese, Taiwan), best macro-F1: 3-class {mean(table, 'macro_f1', True):.3f} vs "
+                   + "\n\nMean over the binary sets, accuracy: 3-class (without the expert) "
+                   f"{mean(base_table, 'acc', False):.3f} vs binary {mean(btable, 'acc', False):.3f}; band accuracy "
+                   f"{mean(base_table, 'band_acc', False):.3f} vs {mean(btable, 'band_acc', False):.3f}. Mean over the "
+                   f"3-class sets (Cantonese, Taiwan), best macro-F1: 3-class {mean(base_table, 'macro_f1', True):.3f} vs "
                    f"binary + band {mean(btable, 'band_macro_f1', True):.3f}. The 3-class model is shipped.")
         print("\nbinary model + neutral band:\n")
         print(format_table(btable))
@@ -413,14 +490,26 @@ def main(argv: list[str] | None = None) -> int:
             "train_rows": {k: dict(c) for k, c in counts.items()}, "split": split_note,
             "heldout": table, "neutral_band": band, **extra,
             "sources": {s.key: {"file": s.path, "licence": s.licence} for s in SOURCES}}
-    out = model.save(a.out, card=card)
-    sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.name in ("model.json", "arrays.npz")}
+    if a.keep_base:
+        if model is base_model:
+            raise SystemExit("--keep-base with --expert-weight 0 would change nothing")
+        out = model.save(a.out, with_base=False)  # model.json and arrays.npz stay as they are
+    else:
+        out = model.save(a.out, card=card)
+    if model is base_model:  # no expert: no stale expert files next to the new model
+        for name in ("experts.json", "experts.npz"):
+            (out / name).unlink(missing_ok=True)
+    sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())
+             if p.name in ("model.json", "arrays.npz", "experts.json", "experts.npz")}
+    expert = "" if model is base_model else expert_section(a, base_table, table, HERE / "cv_domain_expert.json")
     normaliser = (f"`voc.normalise.Normaliser` with the default Config: NFKC and clean-up, PII placeholders, "
                   f"long repeats shortened, OpenCC `{Config().convert}` to Simplified" if a.normaliser == "voc"
                   else "OpenCC t2s + NFKC: EXPERIMENTAL, not voc's Normaliser")
     (out / "MODEL_CARD.md").write_text(model_card(params=params, counts=counts, table=table, extra=extra,
                                                   split_note=split_note, normaliser=normaliser, band=band,
-                                                  sizes=sizes, compare=compare), encoding="utf-8")
+                                                  sizes=sizes, compare=compare, expert=expert,
+                                                  reproduce=REPRODUCE_KEPT_BASE if a.keep_base else ""),
+                                       encoding="utf-8")
     print(f"wrote {out} ({sum(sizes.values()) / 1e6:.2f} MB) in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return 0
 

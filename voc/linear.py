@@ -68,7 +68,7 @@ class _Params:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "LinearTextModel", "load_default_sentiment_model"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "DomainExperts", "LinearTextModel", "load_default_sentiment_model"]
 
 FORMAT = "voc-linear-text-model"  #: the ``format`` field of model.json
 FORMAT_VERSION = 1  #: the ``format_version`` this voc writes and reads
@@ -80,6 +80,7 @@ _WORD_PATTERN = r"(?u)\S+"  # "word" analyzer: pre-tokenised text, one token per
 _THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers: runs of white space -> one space
 _BATCH = 8192  # texts counted at once by the vectorised n-gram counter
+_FEW = 8  # DomainExperts mixes the probabilities of at most this many texts with plain floats
 _TF_TABLE = 256  # counts below this take their term weight from a table numpy computed (same float32 bits)
 try:  # the compiled scoring pass (setup.py builds it); the numpy path does the same without it
     from voc import _ngram  # type: ignore[attr-defined]
@@ -334,20 +335,27 @@ class LinearTextModel(_Params):
             (1, 2)
         """
         self._check_fitted()
+        return self._linear_scores(texts, self.coef_, self.intercept_)
+
+    def _linear_scores(self, texts: Sequence[str], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        """``transform(texts) @ coef.T + intercept`` for any rows of weights over this model's features
+        (its own ``coef_``, or those of :class:`DomainExperts` that share its TF-IDF features)."""
         if self._fast is not None:  # character n-grams: TF-IDF and dot products straight from the counts
             docs = _as_texts(texts, what="texts")
-            parts = [self._fast_scores(docs[i:i + _BATCH]) for i in range(0, len(docs), _BATCH)]
-            scores = np.concatenate(parts) if parts else np.zeros((0, len(self.classes_)))
-            return scores + self.intercept_
+            parts = [self._fast_scores(docs[i:i + _BATCH], coef) for i in range(0, len(docs), _BATCH)]
+            scores = np.concatenate(parts) if parts else np.zeros((0, len(coef)))
+            return scores + intercept
         X = self.transform(texts)
-        return np.asarray(X @ self._coef_t, dtype=np.float64) + self.intercept_
+        coef_t = self._coef_t if coef is self.coef_ else np.ascontiguousarray(coef.T)
+        return np.asarray(X @ coef_t, dtype=np.float64) + intercept
 
-    def _fast_scores(self, docs: list[str]) -> np.ndarray:
+    def _fast_scores(self, docs: list[str], coef: np.ndarray | None = None) -> np.ndarray:
         """``transform(docs) @ coef.T`` without building the sparse matrix (the same numbers, numpy only,
         or one compiled pass per text where the ``voc._ngram`` extension is built)."""
         assert self._fast is not None
+        coef = self.coef_ if coef is None else coef
         if _ngram is not None:
-            return self._fast.scores(docs, self.idf_, self.coef_, self.sublinear_tf)
+            return self._fast.scores(docs, self.idf_, coef, self.sublinear_tf)
         rows, cols, counts = self._fast.cells(docs)
         data = counts.astype(np.float32)
         if self.sublinear_tf:
@@ -358,9 +366,9 @@ class LinearTextModel(_Params):
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
         norms[norms == 0] = 1.0
         data /= norms[rows].astype(np.float32)
-        out = np.empty((n, len(self.classes_)), dtype=np.float64)
-        for k in range(len(self.classes_)):
-            out[:, k] = np.bincount(rows, weights=data * self.coef_[k, cols], minlength=n)
+        out = np.empty((n, len(coef)), dtype=np.float64)
+        for k in range(len(coef)):
+            out[:, k] = np.bincount(rows, weights=data * coef[k, cols], minlength=n)
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -492,10 +500,220 @@ class LinearTextModel(_Params):
         return model
 
 
-def load_default_sentiment_model() -> LinearTextModel | None:
+EXPERTS_FORMAT = "voc-domain-experts"  #: the ``format`` field of experts.json
+EXPERTS_FORMAT_VERSION = 1
+EXPERTS_JSON = "experts.json"
+EXPERTS_ARRAYS = "experts.npz"
+
+
+class DomainExperts:
+    """A multiclass :class:`LinearTextModel` plus positive-vs-negative experts for some domains.
+
+    Each expert scores the base model's own TF-IDF features twice: a *gate* (a logistic scorer of "this
+    text comes from my domain", e.g. food delivery) and a *polarity* scorer fitted on that domain's texts
+    only. Where the gate is open, the expert's positive-vs-negative odds replace part of the base model's:
+
+        p = (1 − Σ wₑ) · p_base + Σ wₑ · pₑ,   wₑ = weightₑ · gateₑ(text)
+
+    where pₑ keeps the base model's p(neutral) and splits the rest by the expert's p(positive). Texts of
+    other domains (gate near 0) keep the base probabilities. The features are counted once for the base
+    model and all experts (a few more dot products per text); scoring needs numpy only.
+
+    Saved next to the base model as ``experts.json`` (format, domains, weights, card) and ``experts.npz``
+    (``gate_coef``, ``gate_intercept``, ``coef``, ``intercept``: float32, one row per expert).
+
+    Example:
+        >>> base = LinearTextModel(min_df=1).fit(["味道很好", "很难吃", "房间干净", "房间很脏"],
+        ...                                      ["positive", "negative", "positive", "negative"])
+        >>> m = DomainExperts.fit(base, ["味道很好", "很难吃", "房间干净", "房间很脏"],
+        ...                       ["positive", "negative", "positive", "negative"], [True, True, False, False],
+        ...                       domain="food", weight=0.5)
+        >>> m.predict(["味道很好"])
+        ['positive']
+    """
+
+    def __init__(self, base: LinearTextModel, domains: Sequence[str], weights: Sequence[float],
+                 gate_coef: np.ndarray, gate_intercept: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 card: dict[str, Any] | None = None) -> None:
+        base._check_fitted()
+        if base.kind != "multiclass" or not {"positive", "negative"} <= set(base.classes_):
+            raise ConfigError("domain experts need a multiclass base model with 'positive' and 'negative' classes")
+        n_exp, n_feat = len(domains), len(base.idf_)
+        arrays = {"gate_coef": (gate_coef, (n_exp, n_feat)), "gate_intercept": (gate_intercept, (n_exp,)),
+                  "coef": (coef, (n_exp, n_feat)), "intercept": (intercept, (n_exp,))}
+        for name, (arr, shape) in arrays.items():
+            if np.shape(arr) != shape:
+                raise ConfigError(f"domain experts: '{name}' has shape {np.shape(arr)}; expected {shape} "
+                                  f"({n_exp} experts over the base model's {n_feat} features)")
+        w = [float(x) for x in weights]
+        if len(w) != n_exp or any(not 0 <= x <= 1 for x in w) or sum(w) > 1 + 1e-9:
+            raise ConfigError(f"domain experts: weights {weights!r} must be one number in [0, 1] per domain, "
+                              "summing to at most 1")
+        self.base = base
+        self.domains = [str(d) for d in domains]
+        self.weights = np.asarray(w, dtype=np.float64)
+        self.expert_card_ = dict(card or {})  #: the experts' own metadata (experts.json "card")
+        # one matrix: the base classes, then the gates, then the experts (one pass over the features)
+        self._coef = np.ascontiguousarray(np.vstack([base.coef_, gate_coef, coef]), dtype=np.float32)
+        self._intercept = np.concatenate([base.intercept_, gate_intercept, intercept]).astype(np.float32)
+        self._pos, self._neg = base.classes_.index("positive"), base.classes_.index("negative")
+
+    @property
+    def classes_(self) -> list[str]:
+        return self.base.classes_
+
+    @property
+    def kind(self) -> str:
+        return self.base.kind
+
+    @property
+    def card_(self) -> dict[str, Any]:
+        """The base model's card, with the experts' own under ``"experts"``."""
+        return {**self.base.card_, "experts": {"domains": self.domains, "weights": self.weights.tolist(),
+                                               **self.expert_card_}}
+
+    @classmethod
+    def fit(cls, base: LinearTextModel, texts: Sequence[str], y: Sequence[str], in_domain: Sequence[bool], *,
+            domain: str, weight: float, C_gate: float = 6.0, C_expert: float = 2.0,
+            card: dict[str, Any] | None = None, random_state: int | None = 0) -> DomainExperts:
+        """Fit one expert over ``base``'s features: a gate (``in_domain`` vs not, all texts) and a
+        positive-vs-negative scorer (the in-domain texts labelled ``positive`` or ``negative``).
+
+        Args:
+            base: the fitted multiclass model whose features (vocabulary, idf) the expert shares.
+            texts, y: normalised texts and their labels (other labels than positive/negative are only
+                used by the gate).
+            in_domain: per text, whether it belongs to the expert's domain.
+            domain: a name for the domain; weight: the expert's share where the gate is fully open.
+            C_gate, C_expert: inverse regularisation strengths of the two logistic regressions.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        docs = _as_texts(texts, what="texts")
+        labels = np.asarray([str(v) for v in _as_list(y)])
+        dom = np.asarray(list(in_domain), dtype=bool)
+        if not (len(labels) == len(dom) == len(docs)):
+            raise InputError(f"got {len(docs)} texts, {len(labels)} labels and {len(dom)} in_domain flags")
+        polar = dom & np.isin(labels, ["positive", "negative"])
+        if dom.all() or not dom.any() or len(set(labels[polar])) < 2:
+            raise InputError("an expert needs in-domain and other texts, and in-domain positive and negative ones")
+        X = base.transform(docs)
+        gate = LogisticRegression(C=C_gate, max_iter=2000, random_state=random_state).fit(X, dom.astype(int))
+        expert = LogisticRegression(C=C_expert, max_iter=2000, random_state=random_state).fit(
+            X[np.flatnonzero(polar)], (labels[polar] == "positive").astype(int))
+        return cls(base, [domain], [weight], gate.coef_.astype(np.float32), gate.intercept_.astype(np.float32),
+                   expert.coef_.astype(np.float32), expert.intercept_.astype(np.float32),
+                   card={"C_gate": C_gate, "C_expert": C_expert, **(card or {})})
+
+    def gates(self, texts: Sequence[str]) -> np.ndarray:
+        """Gate value per text and expert, shape (n_texts, n_experts), in [0, 1]."""
+        n_cls = len(self.base.classes_)
+        z = self.base._linear_scores(texts, self._coef[n_cls:n_cls + len(self.domains)],
+                                     self._intercept[n_cls:n_cls + len(self.domains)])
+        return _logistic(z)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities in the base model's class order, shape (n_texts, n_classes)."""
+        n_cls, n_exp = len(self.base.classes_), len(self.domains)
+        z = self.base._linear_scores(texts, self._coef, self._intercept)
+        if len(z) <= _FEW:
+            return np.array([self._mix_row(row) for row in z.tolist()], dtype=np.float64).reshape(len(z), n_cls)
+        base = z[:, :n_cls]
+        proba = np.exp(base - base.max(axis=1, keepdims=True))
+        proba /= proba.sum(axis=1, keepdims=True)
+        w = _logistic(z[:, n_cls:n_cls + n_exp]) * self.weights  # (n, n_exp)
+        p_exp = _logistic(z[:, n_cls + n_exp:])  # expert p(positive), (n, n_exp)
+        polar = proba[:, self._pos] + proba[:, self._neg]  # 1 - p(neutral and any other class)
+        keep = 1.0 - w.sum(axis=1)
+        pos = keep * proba[:, self._pos] + polar * (w * p_exp).sum(axis=1)
+        neg = keep * proba[:, self._neg] + polar * (w * (1.0 - p_exp)).sum(axis=1)
+        proba[:, self._pos], proba[:, self._neg] = pos, neg
+        return proba
+
+    def _mix_row(self, z: list[float]) -> list[float]:
+        """:meth:`predict_proba` of one text from its scores, with plain floats (a single text or a few:
+        numpy's per-call overhead would cost more than the arithmetic)."""
+        n_cls, n_exp = len(self.base.classes_), len(self.domains)
+        top = max(z[:n_cls])
+        e = [math.exp(v - top) for v in z[:n_cls]]
+        total = sum(e)
+        proba = [v / total for v in e]
+        polar = proba[self._pos] + proba[self._neg]
+        keep, pos, neg = 1.0, 0.0, 0.0
+        for k in range(n_exp):
+            w = float(self.weights[k]) * _sigmoid(z[n_cls + k])
+            p = _sigmoid(z[n_cls + n_exp + k])
+            keep -= w
+            pos += w * p
+            neg += w * (1.0 - p)
+        proba[self._pos] = keep * proba[self._pos] + polar * pos
+        proba[self._neg] = keep * proba[self._neg] + polar * neg
+        return proba
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """Most probable class per text."""
+        return [self.classes_[k] for k in self.predict_proba(texts).argmax(axis=1)]
+
+    def save(self, directory: str | os.PathLike[str], *, card: dict[str, Any] | None = None,
+             with_base: bool = True) -> Path:
+        """Write the base model (``model.json``, ``arrays.npz``; not with ``with_base=False``, e.g. when
+        the base model is already there) and ``experts.json`` + ``experts.npz``."""
+        if with_base:
+            out = self.base.save(directory, card=card)
+        else:
+            out = Path(directory)
+            out.mkdir(parents=True, exist_ok=True)
+        n_cls, n_exp = len(self.base.classes_), len(self.domains)
+        meta = {"format": EXPERTS_FORMAT, "format_version": EXPERTS_FORMAT_VERSION, "domains": self.domains,
+                "weights": [float(x) for x in self.weights], "n_features": len(self.base.idf_), "card": self.expert_card_}
+        buf = io.BytesIO()
+        np.savez_compressed(buf, gate_coef=self._coef[n_cls:n_cls + n_exp],
+                            gate_intercept=self._intercept[n_cls:n_cls + n_exp],
+                            coef=self._coef[n_cls + n_exp:], intercept=self._intercept[n_cls + n_exp:])
+        _atomic_write(out / EXPERTS_ARRAYS, buf.getvalue())
+        _atomic_write(out / EXPERTS_JSON, json.dumps(meta, ensure_ascii=False, indent=1,
+                                                     default=_json_default).encode("utf-8"))
+        return out
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str] | Traversable) -> DomainExperts:
+        """Read a directory written by :meth:`save` (the base model and its experts).
+
+        Raises:
+            ConfigError: a file is missing or damaged, or the experts do not fit the base model.
+        """
+        root: Traversable = directory if isinstance(directory, Traversable) else Path(directory)
+        base = LinearTextModel.load(root)
+        path = root / EXPERTS_JSON
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path} is missing; domain experts are saved as {EXPERTS_JSON} and "
+                              f"{EXPERTS_ARRAYS}") from exc
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path} cannot be read as JSON: {exc}") from exc
+        if not isinstance(meta, dict) or meta.get("format") != EXPERTS_FORMAT:
+            raise ConfigError(f"{path}: not a voc domain-experts file (expected format {EXPERTS_FORMAT!r})")
+        if meta.get("format_version") != EXPERTS_FORMAT_VERSION:
+            raise ConfigError(f"{path}: format_version {meta.get('format_version')!r} cannot be read by this voc "
+                              f"(reads {EXPERTS_FORMAT_VERSION})")
+        domains = _str_list(meta.get("domains"), "domains", path)
+        weights = meta.get("weights")
+        if not isinstance(weights, list) or not all(isinstance(x, (int, float)) for x in weights):
+            raise ConfigError(f"{path}: 'weights' must be a list of numbers; got {weights!r}")
+        arrays = _read_arrays(root / EXPERTS_ARRAYS, ("gate_coef", "gate_intercept", "coef", "intercept"),
+                              f"{EXPERTS_JSON} and {EXPERTS_ARRAYS}")
+        card = meta.get("card") if isinstance(meta.get("card"), dict) else {}
+        return cls(base, domains, weights, arrays["gate_coef"], arrays["gate_intercept"], arrays["coef"],
+                   arrays["intercept"], card=card)
+
+
+def load_default_sentiment_model() -> LinearTextModel | DomainExperts | None:
     """The shipped overall-sentiment model (classes negative / neutral / positive), or None if absent.
 
-    Loads from the package data ``voc.lexicons/models/sentiment`` on every call: callers cache it.
+    A :class:`DomainExperts` (the base model plus its food-delivery expert) when the shipped directory
+    holds ``experts.json``, else the plain :class:`LinearTextModel`. Loads from the package data
+    ``voc.lexicons/models/sentiment`` on every call: callers cache it.
 
     Raises:
         ConfigError: the shipped files exist but are damaged.
@@ -508,6 +726,8 @@ def load_default_sentiment_model() -> LinearTextModel | None:
     root = resources.files("voc.lexicons") / "models" / "sentiment"
     if not (root / MODEL_JSON).is_file():
         return None
+    if (root / EXPERTS_JSON).is_file():
+        return DomainExperts.load(root)
     return LinearTextModel.load(root)
 
 
@@ -528,7 +748,7 @@ class _CharNgramCounter:
         self._index: _KeyTable | None = None  # hash table of the keys, built on the first big batch
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
         self.sorted_keys = keys[self.order]
-        self._packed: tuple[np.ndarray, int, np.ndarray] | None = None  # what the compiled pass reads
+        self._packed: dict[Any, tuple[Any, ...]] = {}  # what the compiled pass reads, per weight matrix
         self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
 
     @classmethod
@@ -574,9 +794,12 @@ class _CharNgramCounter:
     def scores(self, docs: list[str], idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> np.ndarray:
         """TF-IDF of ``docs`` dotted with each row of ``coef``, by the compiled ``voc._ngram`` pass."""
         assert _ngram is not None
-        if self._packed is None:
-            self._packed = self._pack(idf, coef, sublinear_tf)
-        table, shift, tf_table = self._packed
+        key = (coef.__array_interface__["data"][0], coef.shape, coef.strides)  # the same weights, even as a new view
+        packed = self._packed.get(key)
+        if packed is None:  # (the entry keeps its weights alive, so their address is never reused)
+            packed = (coef, *self._pack(idf, coef, sublinear_tf))
+            self._packed = {**self._packed, key: packed}  # a new dict: readers in other threads never see it half-made
+        _, table, shift, tf_table = packed
         out = np.empty((len(docs), coef.shape[0]), dtype=np.float64)
         _ngram.char_ngram_scores([self._prepare(d) for d in docs], self._ranks, len(self.alphabet) + 1,
                                  *self.ngram_range, self.analyzer == "char_wb", table, shift, tf_table,
@@ -716,6 +939,11 @@ def _rank_table(alphabet: np.ndarray) -> np.ndarray:
     table = np.zeros(int(alphabet[-1]) + 1 if len(alphabet) else 1, dtype=np.int32)
     table[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.int32)
     return table
+
+
+def _sigmoid(x: float) -> float:
+    """The logistic function of one float (no overflow for very negative x)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -865,15 +1093,16 @@ def _read_meta(path: Traversable) -> dict[str, Any]:
     return meta
 
 
-def _read_arrays(path: Traversable) -> dict[str, np.ndarray]:
+def _read_arrays(path: Traversable, names: tuple[str, ...] = ("idf", "coef", "intercept"),
+                 pair: str = f"{MODEL_JSON} and {ARRAYS}") -> dict[str, np.ndarray]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path} is missing; a saved model directory holds {MODEL_JSON} and {ARRAYS}") from exc
+        raise ConfigError(f"{path} is missing; a saved model directory holds {pair}") from exc
     out: dict[str, np.ndarray] = {}
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            for name in ("idf", "coef", "intercept"):
+            for name in names:
                 if name not in npz.files:
                     raise ConfigError(f"{path} has no array '{name}' (found: {', '.join(npz.files) or 'none'}); "
                                       "save the model again")
