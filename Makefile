@@ -11,13 +11,14 @@ BUILT  := $(VENV)/.voc-built
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	VOC_PURE_PYTHON=1 $(BIN)/python -m pip install --quiet -e '.[dev]'  # dependencies; compiled below, once
 	touch $(STAMP)
 
 # the Cython build of the hot path (setup.py): rebuilt when a source is newer than its extension,
 # so an edited .py never runs behind a stale compiled copy
-$(BUILT): $(STAMP) setup.py $(wildcard voc/*.py)
-	$(BIN)/python setup.py --quiet build_ext --inplace 2>/dev/null || $(BIN)/python setup.py build_ext --inplace
+$(BUILT): $(STAMP) setup.py $(wildcard voc/*.py voc/*.pyx)
+	$(BIN)/python setup.py --quiet build_ext --inplace --parallel 2 2>/dev/null \
+		|| $(BIN)/python setup.py build_ext --inplace
 	touch $(BUILT)
 
 install: $(BUILT)
