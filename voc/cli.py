@@ -157,9 +157,9 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
                   model_dir=model)
     pipe = Pipeline(cfg)
     pipe.theme_ids  # load and validate the codeframe/model before reading any data
-    _freeze_heap()
     if format == "wide" and workers != 1 and _big_input(input):
-        pipe.start_workers(workers)  # they load while this process imports pandas and reads the input
+        pipe.start_workers(workers)  # warm and forked before this process imports pandas and reads the input
+    _freeze_heap()
     from voc import write_frame
 
     rows = 0

@@ -160,9 +160,10 @@ class Pipeline:
     def start_workers(self, workers: int = 0) -> Pipeline:
         """Start ``workers`` tagging processes now (0: one per core) and return self.
 
-        The workers load dictionaries, lexicons and models in the background while the caller goes on
-        (reads its input, say). Until :meth:`close`, every ``tag_many``/``tag_frame``/``tag_frames`` call
-        with ``workers`` other than 1 uses them, whatever the number of texts. Also a context manager.
+        This pipeline loads and warms up first (dictionaries, lexicons, model tables), so the workers start
+        ready and share those pages with the caller. Until :meth:`close`, every ``tag_many``/``tag_frame``/
+        ``tag_frames`` call with ``workers`` other than 1 uses them, whatever the number of texts. Also a
+        context manager.
 
         Example:
             >>> with Pipeline().start_workers(2) as pipe:  # doctest: +SKIP
@@ -256,7 +257,9 @@ class Pipeline:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        self._load()  # forked workers inherit the loaded pipeline
+        # forked workers inherit the pipeline warm (segmenter, matchers, model tables built once, pages
+        # shared): two workers warming up side by side would each redo it and slow the caller's reading
+        self.warm_up()
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         return ProcessPoolExecutor(n_workers, mp_context=mp.get_context(method), initializer=_init_worker,
                                    initargs=(self,))
