@@ -113,8 +113,9 @@ def test_rjieba_loaded_without_its_global_instance() -> None:
     assert out == ["rjieba", "外送員", "態度", "很", "好", "，", "物流", "很快", "False"]
 
 
-def test_compiled_phrase_search_finds_what_aho_corasick_finds(pipeline) -> None:
-    """voc/_phrases.pyx gives the candidates pyahocorasick gives, on the shipped lexicons (both matchers)."""
+def test_compiled_phrase_search_finds_what_aho_corasick_finds(pipeline, monkeypatch) -> None:
+    """voc/_phrases.pyx gives the candidates pyahocorasick gives, and the matches the Python selection
+    keeps among them, on the shipped lexicons (both matchers), with and without word boundaries."""
     import random
 
     import ahocorasick
@@ -137,3 +138,12 @@ def test_compiled_phrase_search_finds_what_aho_corasick_finds(pipeline) -> None:
         for text in texts:
             expected = sorted((end + 1 - size, -size, k) for end, (size, k) in automaton.iter(text))
             assert matcher._compiled.candidates(text) == expected, text
+        with monkeypatch.context() as m:
+            m.setattr(segment, "_phrases", None)
+            plain = PhraseMatcher(list(matcher._table.items()) + matcher._wild)
+        assert plain._compiled is None
+        plain._payloads, plain._wild = matcher._payloads, matcher._wild  # payloads as combined by the original
+        for text in texts:
+            bounds = pipeline._load()[1].boundaries(text)
+            for b in (bounds, None, set()):
+                assert matcher.find(text, b) == plain.find(text, b), text

@@ -6,10 +6,13 @@ overlaps included, as ``(start, -length, phrase index)`` sorted by start, longes
 it walks forward while what it has read is the start of some phrase, looking each step up in a hash table
 of all phrase prefixes. pyahocorasick finds the same occurrences, but scans a node's children one by one,
 and the root of a Chinese lexicon has thousands of them; here each step is one table probe.
+:meth:`PhraseTable.matches` also makes the matcher's choice among them (leftmost-longest, aligned to the
+word boundaries), so only the chosen matches become Python objects.
 """
 from libc.stdint cimport int32_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free
 
+MAX_LENGTH = 256  #: longest phrase PhraseTable.matches handles (longer ones: use the automaton)
 cdef uint64_t _MULT = 0x9E3779B97F4A7C15ULL  # Fibonacci hashing for the slot
 cdef uint64_t _BASE = 0x100000001B3ULL  # polynomial hash of a prefix, one code point at a time
 
@@ -114,4 +117,53 @@ cdef class PhraseTable:
                 count = len(here)
                 for k in range(count - 1, -1, -1):  # longest first
                     out.append(here[k])
+        return out
+
+    def matches(self, str low, str text, object boundaries, list payloads, str particles, object make):
+        """The matches :meth:`voc.segment.PhraseMatcher.find` keeps among :meth:`candidates`: from each
+        free start, the longest aligned phrase, as ``make((start, end, text[start:end], payloads[k]))``.
+
+        Aligned: a one-character phrase is a whole word (or glued to one of ``particles``), a
+        two-character one starts or ends on a word boundary (``boundaries``: a set of offsets, or None
+        for no checks), a longer one may sit anywhere.
+        """
+        cdef Py_ssize_t n = len(low), i = 0, j, slot, count, k, size, end
+        cdef uint64_t h
+        cdef int32_t phrase
+        cdef Py_ssize_t ends[256]  # MAX_LENGTH: at most one phrase per length starts at a position
+        cdef int32_t found[256]
+        cdef list out = []
+        cdef bint check = boundaries is not None
+        cdef str candidate
+        while i < n:
+            h = 0
+            count = 0
+            for j in range(i, n):
+                h = _step(h, low[j])
+                slot = self._slot(h, False)
+                if slot < 0:
+                    break
+                phrase = self._phrase[slot]
+                if phrase >= 0 and count < 256:
+                    candidate = self.phrases[phrase]
+                    if len(candidate) == j + 1 - i and low[i:j + 1] == candidate:  # never trust a hash alone
+                        ends[count] = j + 1
+                        found[count] = phrase
+                        count += 1
+                if not self._longer[slot]:
+                    break
+            end = -1
+            for k in range(count - 1, -1, -1):  # longest first
+                size = ends[k] - i
+                if check and size < 3:
+                    if size == 2:
+                        if i not in boundaries and ends[k] not in boundaries:
+                            continue
+                    elif i not in boundaries or (ends[k] not in boundaries
+                                                 and (ends[k] >= n or low[ends[k]] not in particles)):
+                        continue
+                end = ends[k]
+                out.append(make((i, end, text[i:end], payloads[found[k]])))
+                break
+            i = end if end > i else i + 1
         return out

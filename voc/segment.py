@@ -309,7 +309,8 @@ class Segmenter:
 
 # -- phrase matching over segmented text ---------------------------------------------------------
 _WILDCARD = "*"
-_PARTICLES = set("了的啊吧呀哦呢啦嘛咯喔")  # a one-character phrase may be glued to these (咸了, 好的)
+_PARTICLE_CHARS = "了的啊吧呀哦呢啦嘛咯喔"  # a one-character phrase may be glued to these (咸了, 好的)
+_PARTICLES = set(_PARTICLE_CHARS)
 # a wildcard gap stays inside one clause and never skips a negation or a turn (性价比不高 is not 性价比*高)
 _WILDCARD_CLASS = r"[^，。！？；、,.!?;~～\n\s不没沒无無非未别別但却卻可唔冇]{0,6}?"
 
@@ -359,7 +360,7 @@ class PhraseMatcher:
         # is built (one hash probe per step), else an Aho-Corasick automaton
         self._compiled: Any = None
         self._automaton: Any = None
-        if self._table and _phrases is not None:
+        if self._table and _phrases is not None and max(map(len, self._table)) <= _phrases.MAX_LENGTH:
             self._compiled = _phrases.PhraseTable(list(self._table))
         elif self._table:
             import ahocorasick
@@ -398,12 +399,11 @@ class PhraseMatcher:
         n = len(low)
         out: list[PhraseMatch] = []
         wild_spans = self._find_wild(low, boundaries) if self._wild else []
-        if self._payloads and n:
+        if self._compiled is not None and n:
+            out = self._compiled.matches(low, text, boundaries, self._payloads, _PARTICLE_CHARS, _make_match)
+        elif self._payloads and n:
             # candidates by start, longest first: (start, -length, phrase); the first aligned one at a free start wins
-            if self._compiled is not None:
-                found = self._compiled.candidates(low)
-            else:
-                found = sorted([(end + 1 - size, -size, k) for end, (size, k) in self._automaton.iter(low)])
+            found = sorted([(end + 1 - size, -size, k) for end, (size, k) in self._automaton.iter(low)])
             payloads = self._payloads
             pos = 0
             append = out.append
@@ -462,6 +462,10 @@ class PhraseMatcher:
                 phrase, payloads = self._wild[int(m.lastgroup[1:])]  # type: ignore[index]
                 found.append(PhraseMatch(m.start(), m.end(), phrase, payloads))
         return found
+
+
+def _make_match(fields: tuple[int, int, str, tuple[Any, ...]]) -> PhraseMatch:
+    return _new_match(PhraseMatch, fields)
 
 
 def _start(m: PhraseMatch) -> int:
