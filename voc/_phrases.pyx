@@ -12,7 +12,9 @@ word boundaries), so only the chosen matches become Python objects.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free
 
-MAX_LENGTH = 256  #: longest phrase PhraseTable.matches handles (longer ones: use the automaton)
+cdef enum:
+    MAX_PHRASE = 256  # candidates kept per start position (one per phrase length)
+MAX_LENGTH = MAX_PHRASE  #: longest phrase PhraseTable handles (voc.segment uses the automaton for longer ones)
 cdef uint64_t _MULT = 0x9E3779B97F4A7C15ULL  # Fibonacci hashing for the slot
 cdef uint64_t _BASE = 0x100000001B3ULL  # polynomial hash of a prefix, one code point at a time
 
@@ -89,34 +91,38 @@ cdef class PhraseTable:
         self._phrase[slot] = -1
         return <Py_ssize_t> slot
 
+    cdef Py_ssize_t _at(self, str text, Py_ssize_t i, Py_ssize_t* ends, int32_t* found):
+        """The phrases that start at ``i`` (at most MAX_LENGTH), shortest first: their ends and indices."""
+        cdef Py_ssize_t n = len(text), j, slot, count = 0
+        cdef uint64_t h = 0
+        cdef int32_t phrase
+        cdef str candidate
+        for j in range(i, n):
+            h = _step(h, text[j])
+            slot = self._slot(h, False)
+            if slot < 0:
+                break
+            phrase = self._phrase[slot]
+            if phrase >= 0 and count < MAX_PHRASE:
+                candidate = self.phrases[phrase]
+                if len(candidate) == j + 1 - i and text[i:j + 1] == candidate:  # never trust a hash alone
+                    ends[count] = j + 1
+                    found[count] = phrase
+                    count += 1
+            if not self._longer[slot]:
+                break
+        return count
+
     def candidates(self, str text):
         """Every occurrence of every phrase in ``text``: ``[(start, -length, phrase index), ...]`` sorted."""
-        cdef Py_ssize_t n = len(text), i, j, slot, k, count
-        cdef uint64_t h
-        cdef list out = [], here
-        cdef int32_t phrase
-        cdef str found
-        for i in range(n):
-            h = 0
-            here = None
-            for j in range(i, n):
-                h = _step(h, text[j])
-                slot = self._slot(h, False)
-                if slot < 0:
-                    break
-                phrase = self._phrase[slot]
-                if phrase >= 0:
-                    found = self.phrases[phrase]
-                    if len(found) == j + 1 - i and text[i:j + 1] == found:  # never trust a hash alone
-                        if here is None:
-                            here = []
-                        here.append((i, i - j - 1, phrase))
-                if not self._longer[slot]:
-                    break
-            if here is not None:
-                count = len(here)
-                for k in range(count - 1, -1, -1):  # longest first
-                    out.append(here[k])
+        cdef Py_ssize_t i, k, count
+        cdef Py_ssize_t ends[MAX_PHRASE]
+        cdef int32_t found[MAX_PHRASE]
+        cdef list out = []
+        for i in range(len(text)):
+            count = self._at(text, i, ends, found)
+            for k in range(count - 1, -1, -1):  # longest first
+                out.append((i, i - ends[k], found[k]))
         return out
 
     def matches(self, str low, str text, object boundaries, list payloads, str particles, object make):
@@ -127,31 +133,13 @@ cdef class PhraseTable:
         two-character one starts or ends on a word boundary (``boundaries``: a set of offsets, or None
         for no checks), a longer one may sit anywhere.
         """
-        cdef Py_ssize_t n = len(low), i = 0, j, slot, count, k, size, end
-        cdef uint64_t h
-        cdef int32_t phrase
-        cdef Py_ssize_t ends[256]  # MAX_LENGTH: at most one phrase per length starts at a position
-        cdef int32_t found[256]
+        cdef Py_ssize_t n = len(low), i = 0, count, k, size, end
+        cdef Py_ssize_t ends[MAX_PHRASE]
+        cdef int32_t found[MAX_PHRASE]
         cdef list out = []
         cdef bint check = boundaries is not None
-        cdef str candidate
         while i < n:
-            h = 0
-            count = 0
-            for j in range(i, n):
-                h = _step(h, low[j])
-                slot = self._slot(h, False)
-                if slot < 0:
-                    break
-                phrase = self._phrase[slot]
-                if phrase >= 0 and count < 256:
-                    candidate = self.phrases[phrase]
-                    if len(candidate) == j + 1 - i and low[i:j + 1] == candidate:  # never trust a hash alone
-                        ends[count] = j + 1
-                        found[count] = phrase
-                        count += 1
-                if not self._longer[slot]:
-                    break
+            count = self._at(low, i, ends, found)
             end = -1
             for k in range(count - 1, -1, -1):  # longest first
                 size = ends[k] - i
