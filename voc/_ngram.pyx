@@ -176,3 +176,33 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                 out[d, k] = sq
     finally:
         free(found); free(weight); free(slots); free(rank); free(starts)
+
+
+def build_table(const int64_t[::1] keys, const int64_t[::1] columns, const float[::1] idf,
+                const float[:, ::1] coef, int bits):
+    """The hash table :func:`char_ngram_scores` reads, for n-gram numbers ``keys`` (distinct, >= 1):
+    2^``bits`` slots of [number (-1: empty), column, then as float32 idf and one weight per row of
+    ``coef``], filled by linear probing from slot number * phi >> (64 - bits). Returns (table, shift)."""
+    import numpy as np
+
+    cdef Py_ssize_t n_classes = coef.shape[0], k, c
+    cdef Py_ssize_t width = 2 + (n_classes + 2) // 2
+    cdef uint64_t mask = (<uint64_t> 1 << bits) - 1, slot
+    cdef unsigned int shift = 64 - bits
+    table_array = np.zeros((mask + 1, width), dtype=np.int64)
+    table_array[:, 0] = -1
+    cdef int64_t[:, ::1] table = table_array
+    cdef float* w
+    cdef int64_t col
+    for k in range(keys.shape[0]):
+        slot = (<uint64_t> keys[k] * _MULT) >> shift
+        while table[slot, 0] != -1:
+            slot = (slot + 1) & mask
+        col = columns[k]
+        table[slot, 0] = keys[k]
+        table[slot, 1] = col
+        w = <float*> &table[slot, 2]
+        w[0] = idf[col]
+        for c in range(n_classes):
+            w[1 + c] = coef[c, col]
+    return table_array, shift

@@ -810,21 +810,15 @@ class _CharNgramCounter:
         """What the compiled pass reads: a hash table whose slots hold an n-gram's number, column, idf and
         class weights side by side (one memory access per n-gram), and the term weights of small counts
         exactly as numpy computes them."""
-        index = _KeyTable(self.keys, spare_bits=1)
-        n_classes = coef.shape[0]
-        table = np.zeros((len(index._keys), 2 + (n_classes + 2) // 2), dtype=np.int64)
-        table[:, 0] = index._keys
-        used = index._values >= 0
-        cols = self.columns[index._values[used]]
-        table[used, 1] = cols
-        weights = table[:, 2:].view(np.float32)  # idf, then one weight per class
-        weights[used, 0] = idf[cols]
-        weights[used, 1:1 + n_classes] = coef[:, cols].T
+        assert _ngram is not None
+        bits = max(10, int(len(self.keys)).bit_length() + 1)  # 2-4 slots per n-gram
+        table, shift = _ngram.build_table(self.keys, self.columns, np.ascontiguousarray(idf, dtype=np.float32),
+                                          np.ascontiguousarray(coef, dtype=np.float32), bits)
         tf_table = np.arange(_TF_TABLE, dtype=np.float32)
         if sublinear_tf:
             with np.errstate(divide="ignore"):
                 tf_table = np.log(tf_table) + np.float32(1.0)
-        return table, int(index._shift), tf_table
+        return table, shift, tf_table
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Vocabulary position of each n-gram number, -1 when absent."""
@@ -883,7 +877,7 @@ class _CharNgramCounter:
 class _KeyTable:
     """A read-only hash table from int64 keys to their positions, looked up many keys at a time in numpy.
 
-    Open addressing with linear probing in a table 8-16 times larger than the key set (2^spare_bits), so nearly every
+    Open addressing with linear probing in a table 8-16 times larger than the key set, so nearly every
     lookup ends at its first slot; the few collisions are resolved in extra vectorised rounds. It does
     for the n-gram counter what a pandas Index would (about as fast), without importing pandas into the
     worker processes that tag.
@@ -892,8 +886,8 @@ class _KeyTable:
     _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2^64 / golden ratio
     _EMPTY = -1  # n-gram numbers are >= 1
 
-    def __init__(self, keys: np.ndarray, *, spare_bits: int = 3) -> None:
-        bits = max(10, int(len(keys)).bit_length() + spare_bits)
+    def __init__(self, keys: np.ndarray) -> None:
+        bits = max(10, int(len(keys)).bit_length() + 3)
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
