@@ -25,9 +25,10 @@ def extensions() -> list:
     from setuptools import Extension
 
     modules = [Extension(f"voc.{name}", [f"voc/{name}.py"], optional=True) for name in COMPILED]
-    # written for Cython (typed, one pass per text): char n-gram model scores and phrase candidates;
-    # without them voc/linear.py scores with numpy and voc/segment.py searches with pyahocorasick
-    modules += [Extension(f"voc.{name}", [f"voc/{name}.pyx"], optional=True) for name in ("_ngram", "_phrases")]
+    # written for Cython (typed, one pass per text): char n-gram model scores, phrase matching, text
+    # checks; without them voc/linear.py scores with numpy, voc/segment.py matches with pyahocorasick,
+    # voc/normalise.py and voc/segment.py use their regular expressions and iterators
+    modules += [Extension(f"voc.{name}", [f"voc/{name}.pyx"], optional=True) for name in ("_ngram", "_phrases", "_scan")]
     # annotation_typing off: type hints stay hints (Cython would otherwise enforce them, e.g. a name
     # annotated as dict and later bound to a list); binding keeps functions introspectable like Python's
     return cythonize(modules, language_level=3, quiet=True, nthreads=os.cpu_count() or 1,

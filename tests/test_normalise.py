@@ -590,3 +590,21 @@ def test_every_character_of_a_placeholder_maps_to_the_whole_value(keep_script: N
     assert n.text == "写信<EMAIL>好"
     assert {n.original_span(i, i + 1) for i in range(2, 9)} == {"a@b.com"}
     assert n.original_span(9, 10) == "好"
+
+
+def test_compiled_repeat_check_agrees_with_its_regular_expression() -> None:
+    """voc/_scan.pyx has_repeat finds exactly what (.)\\1{n}|(..)\\2{n} finds."""
+    import random
+    import re
+
+    from voc import normalise
+
+    if normalise._scan is None:
+        pytest.skip("voc._scan is not built here: the regular expression is the only check")
+    rng = random.Random(5)
+    texts = ["好好好好吃", "哈哈哈哈", "好吃好吃好吃好吃", "好吃好吃好吃", "ababab", "abababab", "", "a", "😀😀😀😀",
+             "太太太慢了", "送餐很快"] + ["".join(rng.choices("好吃哈ab😀 ", k=rng.randint(0, 30))) for _ in range(3000)]
+    for n in (0, 1, 2, 3, 4):
+        rx = re.compile(f"(.)\\1{{{n}}}|(..)\\2{{{n}}}" if n else "(?!)", re.DOTALL)
+        for text in texts:
+            assert normalise._scan.has_repeat(text, n) == (rx.search(text) is not None), (n, text)

@@ -147,3 +147,16 @@ def test_compiled_phrase_search_finds_what_aho_corasick_finds(pipeline, monkeypa
             bounds = pipeline._load()[1].boundaries(text)
             for b in (bounds, None, set()):
                 assert matcher.find(text, b) == plain.find(text, b), text
+
+
+def test_compiled_word_boundaries_are_the_running_sums(segmenter: Segmenter) -> None:
+    from itertools import accumulate
+
+    from voc import segment
+
+    if segment._scan is None:
+        pytest.skip("voc._scan is not built here")
+    for text in ["物流很快，但是客服态度很差", "CP值超高 宅配隔天就到", "好", "😀😀 ok"]:
+        words = segmenter.cut(text)
+        assert segment._scan.word_boundaries(words) == set(accumulate(map(len, words), initial=0))
+        assert max(segmenter.boundaries(text)) == len(text)

@@ -61,6 +61,11 @@ if TYPE_CHECKING:
     import pandas as pd
 from voc.errors import ConfigError, InputError
 
+try:  # compiled text checks (setup.py builds them); the regular expressions below do the same without them
+    from voc import _scan  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _scan = None
+
 __all__ = ["PLACEHOLDERS", "PROTECTED_PATTERN", "Normalised", "Normaliser", "normalise_frame"]
 
 #: kind -> the token that replaces it in the normalised text (and in :meth:`Normaliser.redact`).
@@ -622,7 +627,8 @@ class Normaliser:
                 t, s_, e_ = _apply(t, [(s, e, PLACEHOLDERS.get(k, ""), k != "hashtag") for s, e, k in found])
                 starts, ends = _compose(starts, ends, s_, e_)
             assert self._repeat is not None
-            if self._any_repeat.search(t) and self._repeat.search(t):
+            if (self._any_repeat.search(t) if _scan is None else _scan.has_repeat(t, self.max_repeat)) \
+                    and self._repeat.search(t):
                 t, s_, e_ = _apply(t, list(self._repeat_edits(t)))
                 starts, ends = _compose(starts, ends, s_, e_)
             if conv is not None:

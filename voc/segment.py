@@ -36,6 +36,10 @@ try:  # the compiled phrase search (setup.py builds it); pyahocorasick does the 
     from voc import _phrases  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on the build
     _phrases = None
+try:  # compiled text checks (setup.py builds them); the iterators below do the same without them
+    from voc import _scan  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _scan = None
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -242,7 +246,9 @@ class Segmenter:
         """Start and end offsets of the words of ``text`` (what phrase matching needs), computed fast."""
         cut = self._cut or self._load()
         if self._spans is not None and not _has_protected(text):  # the words tile the text: sum their lengths
-            return set(accumulate(map(len, cut(text)), initial=0)) if text else set()
+            if not text:
+                return set()
+            return set(accumulate(map(len, cut(text)), initial=0)) if _scan is None else _scan.word_boundaries(cut(text))
         toks = self.tokenize(text)
         return {t.start for t in toks} | {t.end for t in toks}
 
