@@ -5,8 +5,9 @@ The optional fast path of :meth:`voc.linear.LinearTextModel._fast_scores` (built
 C compiler the numpy path in voc/linear.py does the same work). It follows that path step by step - the
 same n-grams (one space-padded word at a time for ``char_wb``, none across a character outside the
 vocabulary), the same float32 arithmetic, sums in float64 in column order - so the scores are the same
-numbers (tested). One pass per text, no intermediate arrays, and one memory access per n-gram: each slot
-of the hash table holds the n-gram's number, its column, its idf and its weights side by side.
+numbers (tested). One pass per text, no intermediate arrays, and few memory accesses per n-gram: the
+hash table holds the n-gram's number and column packed in one int64 (4 MB for 200k n-grams, so probing
+stays in cache), and each column's idf and class weights sit side by side in one dense row.
 """
 from libc.math cimport logf, sqrt
 from libc.stdlib cimport free, malloc, realloc
@@ -54,20 +55,22 @@ cdef void _sort(int64_t* a, Py_ssize_t n) noexcept nogil:
 
 
 def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, int hi, bint char_wb,
-                      const int64_t[:, ::1] table, unsigned int shift, const float[::1] tf_table,
-                      bint sublinear, double[:, ::1] out):
+                      const int64_t[::1] table, unsigned int shift, int col_bits, const float[:, ::1] weights,
+                      const float[::1] tf_table, bint sublinear, double[:, ::1] out):
     """Fill ``out[i, k]`` with the TF-IDF vector of ``docs[i]`` (already prepared: lower-cased, white
     space squeezed, words padded for ``char_wb``) dotted with the weights of class k.
 
     ``ranks[code point]`` is 1 + the character's position in the vocabulary's alphabet (0: unseen); an
     n-gram's number is its ranks as base-``base`` digits. ``table`` is an open-addressing hash table
-    (slot = number * phi >> ``shift``, linear probing): per slot the number (-1: empty), the column,
-    then as float32 the idf and the weight of each class. ``tf_table[c]`` is the term weight of a
-    count c (1 + log c when ``sublinear``) as numpy computes it, for the counts it covers.
+    (slot = number * phi >> ``shift``, linear probing) of number << ``col_bits`` | column, -1 when
+    empty (:func:`build_table`). ``weights[column]`` is the idf, then the weight of each class.
+    ``tf_table[c]`` is the term weight of a count c (1 + log c when ``sublinear``) as numpy computes
+    it, for the counts it covers.
     """
     cdef Py_ssize_t n_docs = len(docs), n_classes = out.shape[1], n_ranks = ranks.shape[0]
     cdef Py_ssize_t n_table = tf_table.shape[0]
     cdef uint64_t mask = table.shape[0] - 1, slot
+    cdef int64_t entry, col_mask = (<int64_t> 1 << col_bits) - 1
     cdef Py_ssize_t d, i, j, m, length, n_found, cap = 1024, k, run
     cdef int n
     cdef long long key
@@ -79,7 +82,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
     cdef str text
     cdef int* rank = NULL
     cdef char* starts = NULL  # 1 where a new padded word starts (char_wb: the second of two spaces)
-    cdef int64_t* found = <int64_t*> malloc(cap * sizeof(int64_t))  # column << 32 | slot, per n-gram
+    cdef int64_t* found = <int64_t*> malloc(cap * sizeof(int64_t))  # the column of each n-gram
     cdef float* weight = <float*> malloc(cap * sizeof(float))
     cdef const float** slots = <const float**> malloc(cap * sizeof(float*))
     cdef Py_ssize_t rank_cap = 0, wcap = cap
@@ -119,9 +122,11 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                     if key < 0:
                         continue
                     slot = (<uint64_t> key * _MULT) >> shift
-                    while table[slot, 0] != key and table[slot, 0] != -1:
+                    entry = table[slot]
+                    while entry != -1 and (entry >> col_bits) != key:
                         slot = (slot + 1) & mask
-                    if table[slot, 0] == -1:
+                        entry = table[slot]
+                    if entry == -1:
                         continue
                     if n_found == cap:
                         cap *= 2
@@ -129,7 +134,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                         if grown == NULL:
                             raise MemoryError()
                         found = <int64_t*> grown
-                    found[n_found] = (table[slot, 1] << 32) | <int64_t> slot
+                    found[n_found] = entry & col_mask
                     n_found += 1
             if n_found == 0:
                 continue
@@ -140,7 +145,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                 slots = <const float**> malloc(wcap * sizeof(float*))
                 if weight == NULL or slots == NULL:
                     raise MemoryError()
-            _sort(found, n_found)  # by column (then slot: the same for one column)
+            _sort(found, n_found)  # by column
             # counts -> tf * idf (float32), then the L2 norm (squares summed in float64, in column order)
             m = 0
             sq = 0.0
@@ -157,7 +162,7 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
                     v = logf(<float> run) + <float> 1.0
                 else:
                     v = <float> run
-                w = <const float*> &table[col & 0xFFFFFFFF, 2]
+                w = &weights[col, 0]
                 v = v * w[0]
                 slots[m] = w + 1
                 weight[m] = v
@@ -178,31 +183,20 @@ def char_ngram_scores(list docs, const int[::1] ranks, long long base, int lo, i
         free(found); free(weight); free(slots); free(rank); free(starts)
 
 
-def build_table(const int64_t[::1] keys, const int64_t[::1] columns, const float[::1] idf,
-                const float[:, ::1] coef, int bits):
-    """The hash table :func:`char_ngram_scores` reads, for n-gram numbers ``keys`` (distinct, >= 1):
-    2^``bits`` slots of [number (-1: empty), column, then as float32 idf and one weight per row of
-    ``coef``], filled by linear probing from slot number * phi >> (64 - bits). Returns (table, shift)."""
+def build_table(const int64_t[::1] keys, const int64_t[::1] columns, int bits, int col_bits):
+    """The hash table :func:`char_ngram_scores` reads, for n-gram numbers ``keys`` (distinct, >= 1) and
+    their ``columns`` (< 2^``col_bits``): 2^``bits`` slots of number << col_bits | column (-1: empty),
+    filled by linear probing from slot number * phi >> (64 - bits). Returns (table, shift)."""
     import numpy as np
 
-    cdef Py_ssize_t n_classes = coef.shape[0], k, c
-    cdef Py_ssize_t width = 2 + (n_classes + 2) // 2
     cdef uint64_t mask = (<uint64_t> 1 << bits) - 1, slot
     cdef unsigned int shift = 64 - bits
-    table_array = np.zeros((mask + 1, width), dtype=np.int64)
-    table_array[:, 0] = -1
-    cdef int64_t[:, ::1] table = table_array
-    cdef float* w
-    cdef int64_t col
+    cdef Py_ssize_t k
+    table_array = np.full(mask + 1, -1, dtype=np.int64)
+    cdef int64_t[::1] table = table_array
     for k in range(keys.shape[0]):
         slot = (<uint64_t> keys[k] * _MULT) >> shift
-        while table[slot, 0] != -1:
+        while table[slot] != -1:
             slot = (slot + 1) & mask
-        col = columns[k]
-        table[slot, 0] = keys[k]
-        table[slot, 1] = col
-        w = <float*> &table[slot, 2]
-        w[0] = idf[col]
-        for c in range(n_classes):
-            w[1 + c] = coef[c, col]
+        table[slot] = (keys[k] << col_bits) | columns[k]
     return table_array, shift

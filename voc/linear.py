@@ -354,7 +354,7 @@ class LinearTextModel(_Params):
         or one compiled pass per text where the ``voc._ngram`` extension is built)."""
         assert self._fast is not None
         coef = self.coef_ if coef is None else coef
-        if _ngram is not None:
+        if _ngram is not None and self._fast.packable:
             return self._fast.scores(docs, self.idf_, coef, self.sublinear_tf)
         rows, cols, counts = self._fast.cells(docs)
         data = counts.astype(np.float32)
@@ -749,6 +749,9 @@ class _CharNgramCounter:
         self.order = np.argsort(keys)  # binary search, for a few texts (no per-call set-up)
         self.sorted_keys = keys[self.order]
         self._packed: dict[Any, tuple[Any, ...]] = {}  # what the compiled pass reads, per weight matrix
+        self._col_bits = max(1, int(n_features - 1).bit_length())
+        #: whether an n-gram's number and column fit in one int64 (the compiled pass's table); else numpy
+        self.packable = len(keys) > 0 and int(self.sorted_keys[-1]).bit_length() + self._col_bits <= 62
         self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
 
     @classmethod
@@ -799,26 +802,27 @@ class _CharNgramCounter:
         if packed is None:  # (the entry keeps its weights alive, so their address is never reused)
             packed = (coef, *self._pack(idf, coef, sublinear_tf))
             self._packed = {**self._packed, key: packed}  # a new dict: readers in other threads never see it half-made
-        _, table, shift, tf_table = packed
+        _, table, shift, col_bits, weights, tf_table = packed
         out = np.empty((len(docs), coef.shape[0]), dtype=np.float64)
         _ngram.char_ngram_scores([self._prepare(d) for d in docs], self._ranks, len(self.alphabet) + 1,
-                                 *self.ngram_range, self.analyzer == "char_wb", table, shift, tf_table,
-                                 sublinear_tf, out)
+                                 *self.ngram_range, self.analyzer == "char_wb", table, shift, col_bits, weights,
+                                 tf_table, sublinear_tf, out)
         return out
 
-    def _pack(self, idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> tuple[np.ndarray, int, np.ndarray]:
-        """What the compiled pass reads: a hash table whose slots hold an n-gram's number, column, idf and
-        class weights side by side (one memory access per n-gram), and the term weights of small counts
-        exactly as numpy computes them."""
+    def _pack(self, idf: np.ndarray, coef: np.ndarray, sublinear_tf: bool) -> tuple[Any, ...]:
+        """What the compiled pass reads: a hash table of n-gram number and column packed in one int64
+        (small enough to stay in cache), each column's idf and class weights in one row, and the term
+        weights of small counts exactly as numpy computes them."""
         assert _ngram is not None
         bits = max(10, int(len(self.keys)).bit_length() + 1)  # 2-4 slots per n-gram
-        table, shift = _ngram.build_table(self.keys, self.columns, np.ascontiguousarray(idf, dtype=np.float32),
-                                          np.ascontiguousarray(coef, dtype=np.float32), bits)
+        col_bits = self._col_bits
+        table, shift = _ngram.build_table(self.keys, self.columns, bits, col_bits)
+        weights = np.ascontiguousarray(np.column_stack([idf, coef.T]), dtype=np.float32)
         tf_table = np.arange(_TF_TABLE, dtype=np.float32)
         if sublinear_tf:
             with np.errstate(divide="ignore"):
                 tf_table = np.log(tf_table) + np.float32(1.0)
-        return table, shift, tf_table
+        return table, shift, col_bits, weights, tf_table
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """Vocabulary position of each n-gram number, -1 when absent."""
