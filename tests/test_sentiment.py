@@ -112,3 +112,20 @@ def test_lexicon_words_match_inside_segmenter_tokens(text: str, label: str) -> N
     from voc.pipeline import Pipeline
 
     assert Pipeline(sentiment_model=None).tag(text).sentiment == label
+
+
+def test_compiled_clause_breaks_agree_with_the_regular_expression() -> None:
+    """voc/_scan.pyx punct_spans finds what [punctuation]+|\\s+ finds, left to right."""
+    import random
+
+    from voc import sentiment
+
+    if sentiment._scan is None:
+        pytest.skip("voc._scan is not built here: the regular expression is the only one")
+    rng = random.Random(1)
+    alphabet = "，。！？；、,.!?;~～\n…好吃快 \t\u3000\xa0ab"
+    texts = ["物流很快，但是客服态度很差！！", "好吃 。。。 不贵\n\n下次还来", "", "   ", "……"] + [
+        "".join(rng.choices(alphabet, k=rng.randint(0, 25))) for _ in range(3000)]
+    for text in texts:
+        assert sentiment._scan.punct_spans(text, sentiment._PUNCT_CHARS) == [
+            m.span() for m in sentiment._PUNCT.finditer(text)], text

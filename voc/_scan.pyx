@@ -37,3 +37,32 @@ def word_boundaries(list words):
         pos += len(word)
         out.add(pos)
     return out
+
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+
+def punct_spans(str text, str punct):
+    """Spans of the clause breaks in ``text``: runs of ``punct`` characters, and runs of white space
+    (what ``[punct]+|\\s+`` finds, left to right)."""
+    cdef Py_ssize_t n = len(text), i = 0, start
+    cdef list out = []
+    cdef Py_UCS4 ch
+    while i < n:
+        ch = text[i]
+        if ch in punct:
+            start = i
+            i += 1
+            while i < n and text[i] in punct:
+                i += 1
+            out.append((start, i))
+        elif Py_UNICODE_ISSPACE(ch):
+            start = i
+            i += 1
+            while i < n and Py_UNICODE_ISSPACE(text[i]):
+                i += 1
+            out.append((start, i))
+        else:
+            i += 1
+    return out

@@ -29,7 +29,21 @@ from voc.config import Config
 from voc.errors import ConfigError
 from voc.segment import PhraseMatcher
 
-_PUNCT = re.compile(r"[，。！？；、,.!?;~～\n…]+|\s{1,}")
+_PUNCT_CHARS = "，。！？；、,.!?;~～\n…"  # clause breaks, with runs of white space
+_PUNCT = re.compile(f"[{_PUNCT_CHARS}]+|\\s{{1,}}")
+try:  # compiled text checks (setup.py builds them); the regular expression does the same without them
+    from voc import _scan  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the build
+    _scan = None
+
+
+def _punct_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the clause breaks: runs of punctuation, and runs of white space."""
+    if _scan is not None:
+        return _scan.punct_spans(text, _PUNCT_CHARS)
+    return [m.span() for m in _PUNCT.finditer(text)]
+
+
 _QUESTION = re.compile(r"(为什么|为啥|怎么|凭什么|难道|有没有搞错|搞什么)")
 _IRONY = re.compile(r"(这也叫|也配叫|还好意思)")
 
@@ -191,17 +205,17 @@ class SentimentAnalyzer:
         pieces: list[tuple[int, int, bool]] = []
         pos = 0
         n = len(text)
+        breaks = _punct_spans(text)
         if not cuts:
-            for p in _PUNCT.finditer(text):
-                stop = p.start()
+            for stop, nxt in breaks:
                 if stop > pos:
                     pieces.append((pos, stop, False))
-                pos = p.end()
+                pos = nxt
             if n > pos:
                 pieces.append((pos, n, False))
             weights = [1.0] * len(pieces)
         else:
-            for stop, nxt in [p.span() for p in _PUNCT.finditer(text)] + [(n, n)]:
+            for stop, nxt in breaks + [(n, n)]:
                 if stop > pos:
                     inner = [c for c in cuts if pos <= c < stop]
                     starts = [pos] + [c for c in inner if c > pos]
