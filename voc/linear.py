@@ -82,10 +82,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers: runs of w
 _BATCH = 8192  # texts counted at once by the vectorised n-gram counter
 _FEW = 8  # DomainExperts mixes the probabilities of at most this many texts with plain floats
 _TF_TABLE = 256  # counts below this take their term weight from a table numpy computed (same float32 bits)
-try:  # the compiled scoring pass (setup.py builds it); the numpy path does the same without it
-    from voc import _ngram  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _ngram = None
+from voc._accel import _ngram  # noqa: E402 - the compiled scoring pass; the numpy path does the same without it
 
 
 class LinearTextModel(_Params):

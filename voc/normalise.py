@@ -61,10 +61,7 @@ if TYPE_CHECKING:
     import pandas as pd
 from voc.errors import ConfigError, InputError
 
-try:  # compiled text checks (setup.py builds them); the regular expressions below do the same without them
-    from voc import _scan  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _scan = None
+from voc._accel import _scan  # compiled text checks where built; the regular expressions otherwise
 
 __all__ = ["PLACEHOLDERS", "PROTECTED_PATTERN", "Normalised", "Normaliser", "normalise_frame"]
 

@@ -32,14 +32,8 @@ from voc.config import Config
 from voc.errors import ConfigError
 from voc.normalise import PROTECTED_HINT, PROTECTED_PATTERN
 
-try:  # the compiled phrase search (setup.py builds it); pyahocorasick does the same work without it
-    from voc import _phrases  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _phrases = None
-try:  # compiled text checks (setup.py builds them); the iterators below do the same without them
-    from voc import _scan  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _scan = None
+# compiled phrase search and text checks where built; pyahocorasick and the iterators below otherwise
+from voc._accel import _phrases, _scan
 
 if TYPE_CHECKING:
     from spacy.language import Language

@@ -31,10 +31,7 @@ from voc.segment import PhraseMatcher
 
 _PUNCT_CHARS = "，。！？；、,.!?;~～\n…"  # clause breaks, with runs of white space
 _PUNCT = re.compile(f"[{_PUNCT_CHARS}]+|\\s{{1,}}")
-try:  # compiled text checks (setup.py builds them); the regular expression does the same without them
-    from voc import _scan  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the build
-    _scan = None
+from voc._accel import _scan  # noqa: E402 - compiled text checks where built; the regular expression otherwise
 
 
 def _punct_spans(text: str) -> list[tuple[int, int]]:
