@@ -31,7 +31,7 @@ import pandas as pd
 
 from voc.errors import DataQualityWarning, InputError
 
-__all__ = ["supported_output_formats", "write_frame"]
+__all__ = ["atomic_write", "atomic_write_bytes", "supported_output_formats", "write_frame"]
 
 #: file extension -> writer name; ``format=`` accepts either side
 OUTPUT_FORMATS: dict[str, str] = {
@@ -103,7 +103,7 @@ def write_frame(
     if not parent.is_dir():
         raise InputError(f"cannot write {target}: the folder {parent} does not exist; create it first "
                          f"(mkdir -p {parent}) or choose another output path")
-    _write_atomic(target, lambda fh: _WRITERS[kind](chunks, fh, bom=True))
+    atomic_write(target, lambda fh: _WRITERS[kind](chunks, fh, bom=True))
     return target
 
 
@@ -154,8 +154,18 @@ def _umask() -> int:
     return 0o022
 
 
-def _write_atomic(target: Path, write: Any) -> None:
-    """Run ``write(binary_handle)`` on a temporary file beside ``target``, fsync, then ``os.replace``."""
+def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically (see :func:`atomic_write`)."""
+    atomic_write(Path(target), lambda fh: fh.write(data))
+
+
+def atomic_write(target: Path, write: Any) -> None:
+    """Run ``write(binary_handle)`` on a temporary file beside ``target``, fsync, then ``os.replace``.
+
+    The one atomic writer of voc: every file voc writes (tables, reports, models) goes through it, so a
+    failure or a kill never leaves a partial file at ``target`` and an existing file is kept until the
+    new one is complete.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
