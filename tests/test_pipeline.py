@@ -91,12 +91,41 @@ def test_tag_frame_keeps_rows_and_columns_in_order(pipeline: Pipeline) -> None:
     assert list(df.columns) == ["id", "comment", "nps"]  # caller's frame untouched
 
 
-def test_long_format_one_row_per_mention(pipeline: Pipeline) -> None:
-    df = pd.DataFrame({"comment": ["物流很快，但是客服态度很差", "好评"], schema.RESPONSE_ID: ["1", "2"]})
+def test_long_format_one_row_per_mention_and_keeps_every_response(pipeline: Pipeline) -> None:
+    df = pd.DataFrame({"comment": ["物流很快，但是客服态度很差", "好评"], schema.RESPONSE_ID: ["1", "2"],
+                       "门店": ["北京朝阳店", "台北信義店"]})
     long = pipeline.tag_frame(df, text="comment", format="long")
-    assert set(long[schema.RESPONSE_ID]) == {"1"}
-    assert {"logistics", "service"} <= set(long[schema.THEME])
-    assert (long[schema.END] > long[schema.START]).all()
+    mentions = long[long[schema.THEME] != ""]
+    assert set(mentions[schema.RESPONSE_ID]) == {"1"}
+    assert {"logistics", "service"} <= set(mentions[schema.THEME])
+    assert (mentions[schema.END] > mentions[schema.START]).all()
+    # a response without a mention keeps one row with an empty theme, and its own columns come along
+    empty = long[long[schema.RESPONSE_ID] == "2"]
+    assert len(empty) == 1 and empty[schema.THEME].iloc[0] == "" and empty["门店"].iloc[0] == "台北信義店"
+    assert set(long.loc[long[schema.RESPONSE_ID] == "1", "门店"]) == {"北京朝阳店"}
+
+
+def test_long_format_ids_are_the_frame_index_without_an_id_column(pipeline: Pipeline) -> None:
+    df = pd.DataFrame({"comment": ["好评", "运费太贵了"]}, index=["r-17", "r-42"])
+    long = pipeline.tag_frame(df, text="comment", format="long")
+    assert list(dict.fromkeys(long[schema.RESPONSE_ID])) == ["r-17", "r-42"]
+    assert long[schema.THEME].iloc[0] == "" and set(long[schema.THEME].iloc[1:]) == {"price"}
+
+
+@pytest.mark.parametrize("bad", [["物流很快", "太贵"], ("物流很快",), iter(["物流很快"])])
+def test_tag_refuses_several_texts_with_a_hint(pipeline: Pipeline, bad: object) -> None:
+    with pytest.raises(TypeError, match="tag_many"):
+        pipeline.tag(bad)  # type: ignore[arg-type]
+
+
+def test_tag_many_refuses_one_string(pipeline: Pipeline) -> None:
+    with pytest.raises(TypeError, match="tag for a single text"):
+        pipeline.tag_many("物流很快")
+
+
+def test_tag_frame_refuses_a_list(pipeline: Pipeline) -> None:
+    with pytest.raises(TypeError, match="DataFrame"):
+        pipeline.tag_frame(["物流很快"], text="comment")  # type: ignore[arg-type]
 
 
 def test_traditional_and_simplified_give_the_same_result(pipeline: Pipeline) -> None:
@@ -123,9 +152,12 @@ def test_thread_safe_first_use() -> None:
 
 
 def test_parallel_tagging_matches_serial(pipeline: Pipeline, monkeypatch) -> None:
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
-    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     texts = [f"第{i}次点餐，送餐{'很快' if i % 2 else '太慢'}，味道{'不错' if i % 3 else '一般'}" for i in range(60)]
     serial = pipeline.tag_many(texts)
     parallel = pipeline.tag_many(texts, workers=2)
@@ -136,9 +168,12 @@ def test_parallel_tag_frame_matches_serial(pipeline: Pipeline, monkeypatch) -> N
     import pandas as pd
     from pandas.testing import assert_frame_equal
 
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
-    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     texts = [f"第{i % 25}单：快递{'很快' if i % 2 else '太慢了'}，但是客服{'态度好' if i % 3 else '不理人'}" for i in range(80)]
     df = pd.DataFrame({"id": range(80), "comment": texts})
     serial = pipeline.tag_frame(df, text="comment")
@@ -170,9 +205,12 @@ def test_tag_frames_streams_chunks_in_order(pipeline: Pipeline, monkeypatch, wor
     import pandas as pd
     from pandas.testing import assert_frame_equal
 
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
-    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 20)
+    monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 20)
     texts = [f"订单{i}：外卖{'送得很快' if i % 2 else '等了两个小时'}，价格{'实惠' if i % 5 else '太贵了'}" for i in range(130)]
     df = pd.DataFrame({"comment": texts})
     sizes = [5, 40, 45, 40]  # a small first chunk, then chunks big enough for the pool
@@ -201,7 +239,10 @@ def test_tag_frames_tags_repeated_short_answers_once(pipeline: Pipeline, monkeyp
     import pandas as pd
     from pandas.testing import assert_frame_equal
 
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
     tagged: list[str] = []
     real = vp._work_rows
@@ -224,9 +265,12 @@ def test_tag_frames_worker_failure_reaches_the_caller(pipeline: Pipeline, monkey
     """An error inside a worker process comes back as the same error (no hang, pool shut down)."""
     import pandas as pd
 
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
-    monkeypatch.setattr(vp, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     monkeypatch.setattr(vp, "_work_rows", _broken_rows)
     chunks = [pd.DataFrame({"c": [f"第{i}条：送餐太慢" for i in range(30)]}) for _ in range(2)]
     with pytest.raises(RuntimeError, match="worker failed") as caught:
@@ -273,12 +317,15 @@ def _pid_of(pipe: Pipeline, texts: list[str]) -> list[int]:  # module level: wor
 
 def test_worker_cells_are_the_cells_of_the_results(pipeline: Pipeline) -> None:
     """Workers build the wide cells straight from the scores: the same cells as from each TagResult."""
+    import voc._parallel as vpar
     import voc.pipeline as vp
+    from voc.config import Config
+    from voc.results import row_cells
 
     texts = ["物流很快，但是客服态度很差", "外送員態度很差，但是餐點好吃", "送貨好慢|等咗三日\n唔會再嚟", "", "   ",
-             "😀😀", "價格實惠，CP值高", "包装破了，退货也没人管，差评！", "x" * (vp.MAX_TEXT_CHARS + 50) + "太贵了"]
+             "😀😀", "價格實惠，CP值高", "包装破了，退货也没人管，差评！", "x" * (Config().max_text_chars + 50) + "太贵了"]
     ids = pipeline.theme_ids
     cells = pipeline._tag_cells(texts)
-    assert cells == [vp._row(r, ids) for r in pipeline._tag_unique(texts)]
+    assert cells == [row_cells(r, ids) for r in pipeline._tag_unique(texts)]
     assert cells[0][0] == "logistics;service" and cells[0][2] == "negative"
     assert cells[2][4].startswith("logistics.delivery_speed:送貨@0-2")  # spans of the original (Traditional) text

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from voc.errors import InputError
-from voc.pipeline import analyse
+from voc.analysis import analyse
 from voc.report import highlight
 
 COMMENTS = [

@@ -84,7 +84,7 @@ def normalise(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOp
     Example:  voc normalise reviews.csv --text comment -o normalised.csv
     """
     from voc import Normaliser, write_frame
-    from voc.pipeline import normalise_texts
+    from voc.normalise import normalise_frame
 
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None)
     norm = Normaliser(cfg)
@@ -98,7 +98,7 @@ def normalise(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOp
                 col = _require_text(chunk, text)
                 rows += len(chunk)
                 bar.advance(task, len(chunk))
-                yield normalise_texts(chunk, text=col, normaliser=norm)
+                yield normalise_frame(chunk, text=col, normaliser=norm)
 
     write_frame(chunks(), output)
     _done(output, rows, "normalised")
@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     import gc
 
     from voc.errors import VocError
-    from voc.pipeline import GC_THRESHOLDS
+    from voc._parallel import GC_THRESHOLDS
 
     gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
 

@@ -39,6 +39,18 @@ class Config:
     #: when the sentiment model gives p(neutral) below this, a text is neutral only at score 0: a near tie
     #: between positive and negative is a mixed text, not a neutral one (chosen on train-row validation)
     model_neutral_min: float = 0.2
+    #: share of the sentiment model in a text's score where the lexicon also has a word (the rest is the
+    #: lexicon's); chosen on train-row validation of the shipped model, where 0.7-0.9 tie
+    model_weight: float = 0.8
+    #: the model's share for a single clause: it was trained on whole reviews and misreads short clauses,
+    #: so a clause leans on the lexicon (chosen with model_weight, on the same validation)
+    clause_model_weight: float = 0.25
+    #: a theme whose clauses have no lexicon word gets this share of the model's clause score, the rest
+    #: from the whole text's score (the clause alone is too short for the model to be trusted fully)
+    theme_clause_model_share: float = 0.3
+    short_text_chars: int = 8  #: texts shorter than this lean on the lexicon when it has a sentiment word
+    max_text_chars: int = 20_000  #: longer texts are tagged on their first max_text_chars characters (flagged)
+    theme_model_threshold: float = 0.5  #: probability above which a trained theme model adds a mention
     # metrics / drivers
     nps_promoter_min: int = 9
     nps_detractor_max: int = 6

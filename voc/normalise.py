@@ -727,7 +727,8 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None) -> pd.DataFrame:
+def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None,
+                    normaliser: Normaliser | None = None) -> pd.DataFrame:
     """``df`` plus the column ``text_normalised``; missing texts give ''. ``df`` is not changed.
 
     Raises:
@@ -739,6 +740,6 @@ def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None
         >>> out["text_normalised"].tolist()
         ['物流太慢了！！！', '']
     """
-    schema.require_columns(df, [text], option="--text")
-    norm = Normaliser(config)
+    schema.require_columns(df, [text], option="text=")
+    norm = normaliser or Normaliser(config)
     return df.assign(**{schema.TEXT_NORMALISED: [norm.normalise(v).text for v in df[text].tolist()]})

@@ -39,6 +39,10 @@ START = "start"
 END = "end"
 SOURCE = "source"  #: "rules" | "model"
 
+#: the long format's own columns, in order (pass-through input columns follow them)
+LONG_COLUMNS: tuple[str, ...] = (RESPONSE_ID, THEME, SUBTHEME, MENTION_SENTIMENT, MENTION_SCORE, CONFIDENCE, SPAN,
+                                 START, END, SOURCE, SENTIMENT)
+
 SENTIMENT_LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 DEFAULT_THEMES: tuple[str, ...] = ("logistics", "price", "service", "product")
 
@@ -49,6 +53,39 @@ POLARITIES: tuple[str, ...] = ("any", "negative", "positive")
 def theme_sentiment_column(theme: str) -> str:
     """Name of the per-theme sentiment column, e.g. ``logistics_sentiment``."""
     return f"{theme}_sentiment"
+
+
+def tagged_columns(theme_ids: Sequence[str]) -> dict[str, str]:
+    """The columns the tag stage adds in the wide format, in order, with their dtype kind.
+
+    ``"text"`` columns hold strings ('' when empty), ``"float"`` a number. Every later stage (drivers,
+    report, sampling, validation) reads these and only these.
+    """
+    cols = {THEMES: "text", SUBTHEMES: "text", SENTIMENT: "text", SENTIMENT_SCORE: "float"}
+    cols.update({theme_sentiment_column(t): "text" for t in theme_ids})
+    cols[EVIDENCE] = "text"
+    return cols
+
+
+def check_tagged(df: pd.DataFrame, *, source: str = "tagged data") -> None:
+    """Raise :class:`InputError` unless ``df`` has the tag stage's wide columns (see :func:`tagged_columns`).
+
+    Per-theme sentiment columns are optional (a frame tagged with another codeframe has others); the
+    fixed ones must be there and hold the declared kind.
+    """
+    need = [THEMES, SENTIMENT]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(f"{source} has no {', '.join(missing)} column: tag it first (voc.Pipeline().tag_frame "
+                         "or `voc tag`)")
+    if SENTIMENT_SCORE in df.columns and len(df):
+        import pandas as pd
+
+        if not pd.api.types.is_numeric_dtype(df[SENTIMENT_SCORE]):
+            bad = pd.to_numeric(df[SENTIMENT_SCORE], errors="coerce").isna() & df[SENTIMENT_SCORE].notna()
+            if bad.any():
+                raise InputError(f"{source}: column {SENTIMENT_SCORE} must be numeric; row "
+                                 f"{int(bad.to_numpy().argmax()) + 1} holds {df[SENTIMENT_SCORE][bad].iloc[0]!r}")
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], *, source: str = "input", option: str = "") -> None:
