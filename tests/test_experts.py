@@ -1,4 +1,4 @@
-"""Tests for voc.linear.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped expert."""
+"""Tests for voc.models.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped expert."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError
-from voc.linear import (EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel,
+from voc.models import (EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel,
                         load_default_sentiment_model)
 
 # Our own sentences: food-delivery ones (the expert's domain) and shop / hotel ones, with their polarity.

@@ -1,4 +1,4 @@
-"""Tests for voc.linear: fit / predict, save / load without pickle, load validation, the shipped model."""
+"""Tests for voc.models (estimator, kernel, store): fit / predict, save / load without pickle, load validation, the shipped model."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError, NotFittedError
-from voc.linear import ARRAYS, MODEL_JSON, LinearTextModel, load_default_sentiment_model
+from voc.models import ARRAYS, MODEL_JSON, LinearTextModel, load_default_sentiment_model
 
 # Our own sentences (Simplified, as the Normaliser hands them over), with overall sentiment and themes.
 DATA: list[tuple[str, str, tuple[str, ...]]] = [
@@ -223,7 +223,7 @@ TRICKY = ["", " ", "好", "Ab  CD\tef\n\n好吃", "  好吃  不贵  ", "😀好
 def test_fast_counts_equal_scikit_learn(analyzer: str, ngram_range: tuple[int, int], lowercase: bool) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from voc.linear import _CharNgramCounter
+    from voc.models.kernel import _CharNgramCounter
 
     cv = CountVectorizer(analyzer=analyzer, ngram_range=ngram_range, lowercase=lowercase)
     cv.fit(TEXTS[:30] + TRICKY[::2])
@@ -391,9 +391,9 @@ def test_numpy_scores_equal_the_sparse_matrix_product(request: pytest.FixtureReq
 @pytest.mark.parametrize("fixture", ["sentiment_model", "theme_model", "shipped"])
 def test_compiled_scores_equal_the_numpy_path(request: pytest.FixtureRequest, monkeypatch, fixture: str) -> None:
     """The compiled pass (voc/_ngram.pyx) gives the numpy path's scores, to the bit."""
-    import voc.linear
+    import voc.models.kernel
 
-    if voc.linear._ngram is None:
+    if voc.models.kernel._ngram is None:
         pytest.skip("voc._ngram is not built here (no C compiler): the numpy path is the only one")
     model: LinearTextModel = request.getfixturevalue(fixture)
     rng = np.random.default_rng(7)
@@ -401,7 +401,7 @@ def test_compiled_scores_equal_the_numpy_path(request: pytest.FixtureRequest, mo
     noise = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 40)))) for _ in range(300)]
     probe = TRICKY + TEXTS + noise + ["好" * 400, "快递 " * 200]  # counts past the term-weight table too
     compiled = model.predict_proba(probe)  # the shipped model: its base classes, domain gates and experts
-    monkeypatch.setattr(voc.linear, "_ngram", None)
+    monkeypatch.setattr(voc.models.kernel, "_ngram", None)
     np.testing.assert_array_equal(compiled, model.predict_proba(probe))
 
 
@@ -417,7 +417,7 @@ def test_tagging_needs_neither_scipy_nor_sklearn() -> None:
 
 
 def test_key_table_finds_every_key_and_only_those_even_when_slots_collide() -> None:
-    from voc.linear import _KeyTable
+    from voc.models.kernel import _KeyTable
 
     rng = np.random.default_rng(7)
     pool = np.unique(rng.integers(1, 10**12, 50_000))

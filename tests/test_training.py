@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from voc.errors import ConfigError, InputError
-from voc.pipeline import Pipeline, load_model_dir
-from voc.training import evaluate, train
+from voc.models import evaluate, load_model_dir, train
+from voc.pipeline import Pipeline
 
 # A tiny labelled set for an app-feedback codeframe the shipped rules know nothing about ("app").
 APP = ["APP老是闪退", "登录不上去，一直转圈", "更新以后打不开了", "界面卡得要命", "App 一打开就崩溃",

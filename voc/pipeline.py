@@ -141,7 +141,7 @@ class Pipeline:
             if self.model_dir is not None:
                 theme_model, sent_model = load_model_dir(self.model_dir)
             if sent_model is None and self.sentiment_model == "default":
-                from voc.linear import load_default_sentiment_model
+                from voc.models.store import load_default_sentiment_model
 
                 sent_model = load_default_sentiment_model()
             elif sent_model is None and self.sentiment_model not in (None, "default"):
@@ -547,7 +547,7 @@ def load_model_dir(path: str | Path) -> tuple[Any, Any]:
     """
     import json
 
-    from voc.linear import LinearTextModel
+    from voc.models.estimator import LinearTextModel
 
     p = Path(path)
     if not p.is_dir():
