@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError
-from voc.models import (EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel,
-                        load_default_sentiment_model)
+from voc.models import (
+    EXPERTS_ARRAYS,
+    EXPERTS_JSON,
+    DomainExperts,
+    LinearTextModel,
+    load_default_sentiment_model,
+)
 
 # Our own sentences: food-delivery ones (the expert's domain) and shop / hotel ones, with their polarity.
 FOOD = [("外卖送得很快，饭还是热的", "positive"), ("骑手准时，菜量很足", "positive"),

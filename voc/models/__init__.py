@@ -38,13 +38,24 @@ _EXPORTS = {
     "train": "voc.models.training",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ARRAYS", "EXPERTS_ARRAYS", "EXPERTS_JSON", "FORMAT", "FORMAT_VERSION", "MANIFEST", "MODEL_JSON",
+           "DomainExperts", "EvalResult", "LinearTextModel", "evaluate", "load_default_sentiment_model",
+           "load_model_dir", "train"]
 
 if TYPE_CHECKING:
     from voc.models.estimator import LinearTextModel
     from voc.models.experts import DomainExperts
-    from voc.models.store import (ARRAYS, EXPERTS_ARRAYS, EXPERTS_JSON, FORMAT, FORMAT_VERSION, MANIFEST,
-                                  MODEL_JSON, load_default_sentiment_model, load_model_dir)
+    from voc.models.store import (
+        ARRAYS,
+        EXPERTS_ARRAYS,
+        EXPERTS_JSON,
+        FORMAT,
+        FORMAT_VERSION,
+        MANIFEST,
+        MODEL_JSON,
+        load_default_sentiment_model,
+        load_model_dir,
+    )
     from voc.models.training import EvalResult, evaluate, train
 
 

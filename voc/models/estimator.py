@@ -47,7 +47,7 @@ _THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.05), 2)
 
 
 class _Params:
-    """scikit-learn's get_params/set_params contract (so ``sklearn.base.clone`` works) without importing it."""
+    """scikit-learn's get_params/set_params contract (``sklearn.base.clone`` works) without importing it."""
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         names = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
@@ -95,7 +95,8 @@ class LinearTextModel(_Params):
         card_: metadata saved with the model (data sources, figures, ...).
 
     Example:
-        >>> texts = ["物流很快", "客服态度差", "发货快，客服耐心", "快递太慢", "客服不理人", "送货及时"]
+        >>> texts = ["物流很快", "客服态度差", "发货快，客服耐心", "快递太慢", "客服不理人",
+        ...          "送货及时"]
         >>> y = [["logistics"], ["service"], ["logistics", "service"], ["logistics"], ["service"],
         ...      ["logistics"]]
         >>> m = LinearTextModel(kind="multilabel", min_df=1, C=10.0).fit(texts, y)
@@ -164,14 +165,16 @@ class LinearTextModel(_Params):
         if self.kind not in KINDS:
             raise ConfigError(f"kind={self.kind!r} is not supported; use one of {', '.join(KINDS)}")
         if self.analyzer not in ANALYZERS:
-            raise ConfigError(f"analyzer={self.analyzer!r} is not supported; use one of {', '.join(ANALYZERS)}")
+            raise ConfigError(f"analyzer={self.analyzer!r} is not supported; "
+                              f"use one of {', '.join(ANALYZERS)}")
         lo, hi = ngram_range_of(self.ngram_range)
         if not 1 <= lo <= hi:
             raise ConfigError(f"ngram_range={self.ngram_range!r} must be (low, high) with 1 <= low <= high")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ConfigError(f"C={self.C!r} must be a positive number")
         if self.kind == "multilabel" and isinstance(self.class_weight, dict):
-            raise ConfigError("class_weight as a dict works only with kind='multiclass'; use 'balanced' or None")
+            raise ConfigError("class_weight as a dict works only with kind='multiclass'; "
+                              "use 'balanced' or None")
         thr = self.threshold
         if not (thr == "auto" or (isinstance(thr, (int, float)) and 0 < thr < 1)):
             raise ConfigError(f"threshold={thr!r} must be a probability between 0 and 1, or 'auto'")
@@ -182,7 +185,8 @@ class LinearTextModel(_Params):
         if len(labels) != n:
             raise InputError(f"got {n} texts but {len(labels)} labels; pass one label per text")
         if len(set(labels)) < 2:
-            raise InputError(f"a multiclass model needs at least two different labels; got only {set(labels)}")
+            raise InputError(f"a multiclass model needs at least two different labels; "
+                             f"got only {set(labels)}")
         return labels
 
     def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer:
@@ -262,7 +266,8 @@ class LinearTextModel(_Params):
                 continue
             f1 = [_f1(Y[:, j] == 1, oof[:, j] >= t) for t in _THRESHOLD_GRID]
             best = max(f1)
-            out[j] = min((t for t, f in zip(_THRESHOLD_GRID, f1) if f == best), key=lambda t: abs(t - 0.5))
+            ties = [t for t, f in zip(_THRESHOLD_GRID, f1, strict=True) if f == best]
+            out[j] = min(ties, key=lambda t: abs(t - 0.5))
         return out
 
     def _set_state(self, classes: list[str], vocab: list[str], idf: np.ndarray, coef: np.ndarray,
@@ -278,10 +283,10 @@ class LinearTextModel(_Params):
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._fast = _CharNgramCounter.build(vocab, analyzer=self.analyzer, ngram_range=self.ngram_range,
                                              lowercase=self.lowercase)
-        self._vec = None
+        self._vec: CountVectorizer | None = None
         if self._fast is None:  # word n-grams (or very long character n-grams): scikit-learn counts them
             self._vec = self._vectorizer(self.vocabulary_)
-            self._vec.fit([])  # validates the fixed vocabulary now, so transform() never mutates (thread-safe)
+            self._vec.fit([])  # validates the fixed vocabulary now: transform() never mutates (thread-safe)
 
     # -- predicting ------------------------------------------------------------------------------------
     @property
@@ -302,7 +307,11 @@ class LinearTextModel(_Params):
         """The L2-normalised TF-IDF matrix (n_texts, n_features) the model scores, float32."""
         self._check_fitted()
         docs = _as_texts(texts, what="texts")
-        counts = self._vec.transform(docs) if self._fast is None else self._fast.transform(docs)
+        if self._fast is not None:
+            counts = self._fast.transform(docs)
+        else:
+            assert self._vec is not None  # set with _fast = None by _set_state
+            counts = self._vec.transform(docs)
         return tfidf(counts, self.idf_, self.sublinear_tf)
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
@@ -329,7 +338,7 @@ class LinearTextModel(_Params):
         return np.asarray(X @ coef_t, dtype=np.float64) + intercept
 
     def _fast_scores(self, docs: list[str], coef: np.ndarray | None = None) -> np.ndarray:
-        """``transform(docs) @ coef.T`` without building the sparse matrix (:meth:`_CharNgramCounter.scores`)."""
+        """``transform(docs) @ coef.T`` without the sparse matrix (:meth:`_CharNgramCounter.scores`)."""
         assert self._fast is not None
         return self._fast.scores(docs, self.idf_, self.coef_ if coef is None else coef, self.sublinear_tf)
 
@@ -359,7 +368,7 @@ class LinearTextModel(_Params):
         if self.kind == "multiclass":
             return [self.classes_[k] for k in proba.argmax(axis=1)]
         hits = proba >= self.thresholds_
-        return [tuple(c for c, on in zip(self.classes_, row) if on) for row in hits]
+        return [tuple(c for c, on in zip(self.classes_, row, strict=True) if on) for row in hits]
 
     # -- persistence (voc.models.store) ----------------------------------------------------------------
     def save(self, directory: str | os.PathLike[str], *, card: dict[str, Any] | None = None) -> Path:

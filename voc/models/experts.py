@@ -41,11 +41,10 @@ class DomainExperts:
     (``gate_coef``, ``gate_intercept``, ``coef``, ``intercept``: float32, one row per expert).
 
     Example:
-        >>> base = LinearTextModel(min_df=1).fit(["味道很好", "很难吃", "房间干净", "房间很脏"],
-        ...                                      ["positive", "negative", "positive", "negative"])
-        >>> m = DomainExperts.fit(base, ["味道很好", "很难吃", "房间干净", "房间很脏"],
-        ...                       ["positive", "negative", "positive", "negative"], [True, True, False, False],
-        ...                       domain="food", weight=0.5)
+        >>> texts = ["味道很好", "很难吃", "房间干净", "房间很脏"]
+        >>> y = ["positive", "negative", "positive", "negative"]
+        >>> base = LinearTextModel(min_df=1).fit(texts, y)
+        >>> m = DomainExperts.fit(base, texts, y, [True, True, False, False], domain="food", weight=0.5)
         >>> m.predict(["味道很好"])
         ['positive']
     """
@@ -55,7 +54,8 @@ class DomainExperts:
                  card: dict[str, Any] | None = None) -> None:
         base._check_fitted()
         if base.kind != "multiclass" or not {"positive", "negative"} <= set(base.classes_):
-            raise ConfigError("domain experts need a multiclass base model with 'positive' and 'negative' classes")
+            raise ConfigError("domain experts need a multiclass base model with 'positive' and 'negative' "
+                              "classes")
         n_exp, n_feat = len(domains), len(base.idf_)
         arrays = {"gate_coef": (gate_coef, (n_exp, n_feat)), "gate_intercept": (gate_intercept, (n_exp,)),
                   "coef": (coef, (n_exp, n_feat)), "intercept": (intercept, (n_exp,))}
@@ -114,12 +114,14 @@ class DomainExperts:
             raise InputError(f"got {len(docs)} texts, {len(labels)} labels and {len(dom)} in_domain flags")
         polar = dom & np.isin(labels, ["positive", "negative"])
         if dom.all() or not dom.any() or len(set(labels[polar])) < 2:
-            raise InputError("an expert needs in-domain and other texts, and in-domain positive and negative ones")
+            raise InputError("an expert needs in-domain and other texts, and in-domain positive and negative "
+                             "ones")
         X = base.transform(docs)
         gate = LogisticRegression(C=C_gate, max_iter=2000, random_state=random_state).fit(X, dom.astype(int))
         expert = LogisticRegression(C=C_expert, max_iter=2000, random_state=random_state).fit(
             X[np.flatnonzero(polar)], (labels[polar] == "positive").astype(int))
-        return cls(base, [domain], [weight], gate.coef_.astype(np.float32), gate.intercept_.astype(np.float32),
+        return cls(base, [domain], [weight], gate.coef_.astype(np.float32),
+                   gate.intercept_.astype(np.float32),
                    expert.coef_.astype(np.float32), expert.intercept_.astype(np.float32),
                    card={"C_gate": C_gate, "C_expert": C_expert, **(card or {})})
 
@@ -135,7 +137,8 @@ class DomainExperts:
         n_cls, n_exp = len(self.base.classes_), len(self.domains)
         z = self.base._linear_scores(texts, self._coef, self._intercept)
         if len(z) <= _FEW:
-            return np.array([self._mix_row(row) for row in z.tolist()], dtype=np.float64).reshape(len(z), n_cls)
+            rows = [self._mix_row(row) for row in z.tolist()]
+            return np.array(rows, dtype=np.float64).reshape(len(z), n_cls)
         base = z[:, :n_cls]
         proba = np.exp(base - base.max(axis=1, keepdims=True))
         proba /= proba.sum(axis=1, keepdims=True)

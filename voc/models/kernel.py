@@ -35,7 +35,8 @@ class _CharNgramCounter:
     Gives exactly the counts of scikit-learn's ``CountVectorizer(analyzer="char" | "char_wb",
     vocabulary=...)`` (tested), about ten times faster on short texts: each character becomes its rank
     in the vocabulary's alphabet (0 when unseen), each n-gram the number whose base-(alphabet + 1) digits
-    those ranks are, and n-grams are looked up in a hash table of the vocabulary's numbers (:class:`_KeyTable`).
+    those ranks are, and n-grams are looked up in a hash table of the vocabulary's numbers
+    (:class:`_KeyTable`).
     """
 
     def __init__(self, alphabet: np.ndarray, keys: np.ndarray, columns: np.ndarray, n_features: int,
@@ -50,7 +51,8 @@ class _CharNgramCounter:
         self._col_bits = max(1, int(n_features - 1).bit_length())
         #: whether an n-gram's number and column fit in one int64 (the compiled pass's table); else numpy
         self.packable = len(keys) > 0 and int(self.sorted_keys[-1]).bit_length() + self._col_bits <= 62
-        self.n_features, self.analyzer, self.ngram_range, self.lowercase = n_features, analyzer, ngram_range, lowercase
+        self.n_features, self.analyzer = n_features, analyzer
+        self.ngram_range, self.lowercase = ngram_range, lowercase
 
     @classmethod
     def build(cls, vocabulary: list[str], *, analyzer: str, ngram_range: tuple[int, int], lowercase: bool
@@ -119,15 +121,18 @@ class _CharNgramCounter:
                          ) -> np.ndarray:
         """:meth:`scores` by the compiled ``voc._ngram`` pass."""
         assert _ngram is not None
-        key = (coef.__array_interface__["data"][0], coef.shape, coef.strides)  # the same weights, even as a new view
+        # the same weights, even as a new view
+        key = (coef.__array_interface__["data"][0], coef.shape, coef.strides)
         packed = self._packed.get(key)
         if packed is None:  # (the entry keeps its weights alive, so their address is never reused)
             packed = (coef, *self._pack(idf, coef, sublinear_tf))
-            self._packed = {**self._packed, key: packed}  # a new dict: readers in other threads never see it half-made
+            # a new dict: readers in other threads never see it half-made
+            self._packed = {**self._packed, key: packed}
         _, table, shift, col_bits, weights, tf_table = packed
         out = np.empty((len(docs), coef.shape[0]), dtype=np.float64)
         _ngram.char_ngram_scores([self._prepare(d) for d in docs], self._ranks, len(self.alphabet) + 1,
-                                 *self.ngram_range, self.analyzer == "char_wb", table, shift, col_bits, weights,
+                                 *self.ngram_range, self.analyzer == "char_wb", table, shift, col_bits,
+                                 weights,
                                  tf_table, sublinear_tf, out)
         return out
 

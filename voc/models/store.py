@@ -68,16 +68,16 @@ def make_folder(directory: str | os.PathLike[str], *, param: str = "directory") 
     """
     out = Path(directory)
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"{param}={str(out)!r} is an existing file, but a model is saved as a folder of files; "
-                          "pass a folder path (new or existing) instead")
+        raise ConfigError(f"{param}={str(out)!r} is an existing file, but a model is saved as a folder of "
+                          "files; pass a folder path (new or existing) instead")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the model folder {param}={str(out)!r}: {exc.strerror or exc}; "
                           "pass a folder path you can write to") from exc
     if not os.access(out, os.W_OK | os.X_OK):
-        raise ConfigError(f"the model folder {param}={str(out)!r} is not writable; pass a folder you can write to "
-                          "or change its permissions")
+        raise ConfigError(f"the model folder {param}={str(out)!r} is not writable; pass a folder you can "
+                          "write to or change its permissions")
     return out
 
 
@@ -88,12 +88,13 @@ def _write(target: Path, data: bytes) -> None:
     try:
         atomic_write_bytes(target, data)
     except OSError as exc:
-        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}; pass a folder you can write to") from exc
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}; pass a folder you can write to"
+                          ) from exc
 
 
 def _npz_bytes(**arrays: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub: a name may be allow_pickle
     return buf.getvalue()
 
 
@@ -116,7 +117,8 @@ def save_linear(model: LinearTextModel, directory: str | os.PathLike[str], *,
     try:
         text = json.dumps(meta, ensure_ascii=False, indent=1, default=_json_default)
     except TypeError as exc:
-        raise InputError(f"card cannot be saved as JSON: {exc}; pass plain str/number/list/dict values") from exc
+        raise InputError(f"card cannot be saved as JSON: {exc}; pass plain str/number/list/dict values"
+                         ) from exc
     out = make_folder(directory)
     _write(out / ARRAYS, _npz_bytes(idf=model.idf_, coef=model.coef_, intercept=model.intercept_))
     _write(out / MODEL_JSON, text.encode("utf-8"))
@@ -124,9 +126,9 @@ def save_linear(model: LinearTextModel, directory: str | os.PathLike[str], *,
     return out
 
 
-def save_experts(model: DomainExperts, directory: str | os.PathLike[str], *, card: dict[str, Any] | None = None,
-                 with_base: bool = True) -> Path:
-    """:meth:`DomainExperts.save`: the base model (unless ``with_base=False``), ``experts.json`` + ``.npz``."""
+def save_experts(model: DomainExperts, directory: str | os.PathLike[str], *,
+                 card: dict[str, Any] | None = None, with_base: bool = True) -> Path:
+    """:meth:`DomainExperts.save`: the base model (unless ``with_base=False``), experts.json + .npz."""
     out = save_linear(model.base, directory, card=card) if with_base else make_folder(directory)
     n_cls, n_exp = len(model.base.classes_), len(model.domains)
     meta = {"format": EXPERTS_FORMAT, "format_version": EXPERTS_FORMAT_VERSION, "domains": model.domains,
@@ -161,8 +163,8 @@ def _refuse_pickles(root: Traversable) -> None:
         raise ConfigError(f"model directory {root} cannot be listed: {exc}") from exc
     pickles = [n for n in names if n.lower().endswith(PICKLE_SUFFIXES)]
     if pickles:
-        raise ConfigError(f"{root / pickles[0]}: this model folder holds a pickle, and voc never loads pickles "
-                          "(unpickling can run any code); delete it and save the model again with "
+        raise ConfigError(f"{root / pickles[0]}: this model folder holds a pickle, and voc never loads "
+                          "pickles (unpickling can run any code); delete it and save the model again with "
                           "LinearTextModel.save() or train()")
 
 
@@ -210,7 +212,7 @@ def load_linear(directory: str | os.PathLike[str] | Traversable,
                               "not belong together: save or copy the model directory again")
     model._set_state(classes, vocab, arrays["idf"], arrays["coef"], arrays["intercept"],
                      None if thresholds is None else np.asarray(thresholds, dtype=np.float64),
-                     card=meta.get("card") if isinstance(meta.get("card"), dict) else {})
+                     card=card if isinstance(card := meta.get("card"), dict) else {})
     fast = model._fast
     # each n-gram once: equal strings give equal n-gram numbers, so the sorted numbers tell cheaply
     if (fast is not None and bool(np.any(fast.sorted_keys[1:] == fast.sorted_keys[:-1]))) or (
@@ -221,11 +223,12 @@ def load_linear(directory: str | os.PathLike[str] | Traversable,
 
 def load_experts(directory: str | os.PathLike[str] | Traversable,
                  cls: type[DomainExperts] = DomainExperts) -> DomainExperts:
-    """:meth:`DomainExperts.load`: the base model and its experts from a folder written by :func:`save_experts`."""
+    """:meth:`DomainExperts.load`: the base model and its experts, written by :func:`save_experts`."""
     root = _root(directory)
     base = load_linear(root)
     path = root / EXPERTS_JSON
-    meta = _read_json(path, f"{path} is missing; domain experts are saved as {EXPERTS_JSON} and {EXPERTS_ARRAYS}")
+    meta = _read_json(path, f"{path} is missing; domain experts are saved as {EXPERTS_JSON} and "
+                            f"{EXPERTS_ARRAYS}")
     if meta.get("format") != EXPERTS_FORMAT:
         raise ConfigError(f"{path}: not a voc domain-experts file (expected format {EXPERTS_FORMAT!r})")
     if meta.get("format_version") != EXPERTS_FORMAT_VERSION:
@@ -332,8 +335,8 @@ def _read_meta(path: Traversable) -> dict[str, Any]:
                           f"(expected format {FORMAT!r})")
     version = meta.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
-        raise ConfigError(f"{path}: format_version {version!r} cannot be read by this voc, which reads version "
-                          f"{FORMAT_VERSION}; upgrade voc or retrain the model with this one")
+        raise ConfigError(f"{path}: format_version {version!r} cannot be read by this voc, which reads "
+                          f"version {FORMAT_VERSION}; upgrade voc or retrain the model with this one")
     return meta
 
 
@@ -348,17 +351,18 @@ def _read_arrays(path: Traversable, names: tuple[str, ...] = ("idf", "coef", "in
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             for name in names:
                 if name not in npz.files:
-                    raise ConfigError(f"{path} has no array '{name}' (found: {', '.join(npz.files) or 'none'}); "
-                                      "save the model again")
+                    found = ", ".join(npz.files) or "none"
+                    raise ConfigError(f"{path} has no array '{name}' (found: {found}); save the model again")
                 out[name] = npz[name]
     except ConfigError:
         raise
     except Exception as exc:  # BadZipFile, pickled object arrays (ValueError), truncated data (OSError, ...)
-        raise ConfigError(f"{path} cannot be read as a .npz archive of plain numeric arrays (pickled objects are "
-                          f"refused): {exc}") from exc
+        raise ConfigError(f"{path} cannot be read as a .npz archive of plain numeric arrays (pickled objects "
+                          f"are refused): {exc}") from exc
     for name, arr in out.items():
         if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-            raise ConfigError(f"{path}: '{name}' must hold finite floating-point numbers; got dtype {arr.dtype}")
+            raise ConfigError(f"{path}: '{name}' must hold finite floating-point numbers; "
+                              f"got dtype {arr.dtype}")
     return out
 
 

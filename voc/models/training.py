@@ -1,4 +1,4 @@
-"""Train theme/sentiment models on a user's labelled file (``voc train``) and score a gold file (``voc eval``).
+"""Train theme/sentiment models on a user's labelled file (``voc train``), score a gold file (``voc eval``).
 
 The labelled format is the one of the shared corpora: a text column, ``themes`` (';'-joined theme ids,
 empty for none), optionally ``<theme>`` columns with the sentiment towards each theme and an ``overall``
@@ -70,7 +70,8 @@ def train(df: pd.DataFrame, out_dir: str | Path, *, text: str = "text", themes: 
         raise InputError(f"no theme has {min_examples}+ examples in column '{themes}'; found: "
                          f"{dict(counts) or 'none'}")
     out = make_folder(out_dir, param="out_dir")
-    theme_model = LinearTextModel(kind="multilabel").fit(texts, [[t for t in ls if t in kept] for ls in labels])
+    theme_model = LinearTextModel(kind="multilabel").fit(texts, [[t for t in ls if t in kept]
+                                                                 for ls in labels])
     theme_model.save(out / "themes", card={"trained_on_rows": len(texts), "themes": kept})
     overall = overall or next((c for c in ("overall", "label") if c in rows.columns), None)
     has_sentiment = False
@@ -78,11 +79,12 @@ def train(df: pd.DataFrame, out_dir: str | Path, *, text: str = "text", themes: 
         sent = rows[overall].fillna("").astype(str).str.strip()
         mask = sent.isin(schema.SENTIMENT_LABELS)
         if mask.sum() >= 10 and sent[mask].nunique() >= 2:
-            st = [t for t, m in zip(texts, mask.tolist()) if m]
+            st = [t for t, m in zip(texts, mask.tolist(), strict=True) if m]
             LinearTextModel(kind="multiclass").fit(st, sent[mask].tolist()).save(
                 out / "sentiment", card={"trained_on_rows": int(mask.sum())})
             has_sentiment = True
-    manifest = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    manifest = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "rows": len(texts), "themes": kept, "themes_left_out": dropped,
                 "theme_counts": {t: counts[t] for t in kept}, "sentiment_model": has_sentiment,
                 "text_column": text}
@@ -154,7 +156,8 @@ def evaluate(gold: pd.DataFrame, tagged: pd.DataFrame, *, theme_ids: list[str] |
                   "sentiment_accuracy": None})
     acc = macro = None
     if overall is not None:
-        pairs = [(str(g), str(pr)) for g, pr in zip(gold[overall].tolist(), tagged[schema.SENTIMENT].tolist())
+        predicted = tagged[schema.SENTIMENT].tolist()
+        pairs = [(str(g), str(pr)) for g, pr in zip(gold[overall].tolist(), predicted, strict=False)
                  if str(g) in schema.SENTIMENT_LABELS]
         if pairs:
             acc = sum(g == pr for g, pr in pairs) / len(pairs)
@@ -166,14 +169,15 @@ def evaluate(gold: pd.DataFrame, tagged: pd.DataFrame, *, theme_ids: list[str] |
                 if tp + fn:
                     f1s.append(_f1(tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn)))
             macro = sum(f1s) / len(f1s)
-            for k, (g, pr) in enumerate(pairs):
+            for g, pr in pairs:
                 if g != pr:
                     key = ("overall sentiment", "-", g, pr)
                     errors[key] += 1
     err_rows = [{"kind": k[0], "theme": k[1], "gold": k[2], "predicted": k[3], "count": c,
                  "example_id": example.get(k, "")} for k, c in errors.most_common(top_errors)]
-    return EvalResult(rows=len(gold), themes=pd.DataFrame(stats), overall_accuracy=acc, overall_macro_f1=macro,
-                      errors=pd.DataFrame(err_rows, columns=["kind", "theme", "gold", "predicted", "count", "example_id"]))
+    columns = ["kind", "theme", "gold", "predicted", "count", "example_id"]
+    return EvalResult(rows=len(gold), themes=pd.DataFrame(stats), overall_accuracy=acc,
+                      overall_macro_f1=macro, errors=pd.DataFrame(err_rows, columns=columns))
 
 
 def _f1(p: float, r: float) -> float:
