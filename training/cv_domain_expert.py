@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import train_sentiment as ts  # noqa: E402
+
 from voc.models import DomainExperts, LinearTextModel  # noqa: E402
 from voc.pipeline import Pipeline  # noqa: E402
 
