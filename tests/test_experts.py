@@ -1,4 +1,4 @@
-"""Tests for voc.models.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped expert."""
+"""Tests for voc.models.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped one."""
 from __future__ import annotations
 
 import json

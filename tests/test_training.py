@@ -22,7 +22,7 @@ PRICE = ["价格太贵了", "性价比很高", "优惠券用不了", "运费比�
 def _labelled() -> pd.DataFrame:
     rows = []
     for texts, theme in ((APP, "app"), (SHIP, "logistics"), (PRICE, "price")):
-        for i, t in enumerate(texts):
+        for t in texts:
             rows.append({"text": t, "themes": theme,
                          "overall": "positive" if any(w in t for w in ("很快", "很好", "准时", "流畅", "很高", "划算", "实惠", "便宜", "很大")) else "negative"})
     return pd.DataFrame(rows)
@@ -112,8 +112,7 @@ def test_model_dir_faults_are_one_line_config_errors(model_dir, tmp_path, breaka
 def test_train_refuses_an_existing_file_as_out_dir(tmp_path) -> None:
     out = tmp_path / "model.json"
     out.write_text("{}", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"out_dir='.*model.json' is an existing file, but a model is saved as "
-                                          r"a folder"):
+    with pytest.raises(ConfigError, match=r"out_dir='.*model.json' is an existing file, but a model is saved"):
         train(_labelled(), out, text="text", themes="themes")
     assert out.read_text(encoding="utf-8") == "{}"
 
@@ -128,7 +127,7 @@ def test_train_into_an_unwritable_place_is_a_config_error(tmp_path, monkeypatch)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(voc.output, "atomic_write_bytes", refuse)
-    with pytest.raises(ConfigError, match="cannot write .*: Permission denied; pass a folder you can write to"):
+    with pytest.raises(ConfigError, match="cannot write .*: Permission denied; pass a folder you can write"):
         train(_labelled(), tmp_path / "model", text="text", themes="themes")
 
 
