@@ -15,7 +15,7 @@ import os
 
 from setuptools import setup
 
-COMPILED = ["normalise", "segment", "sentiment", "themes", "pipeline", "linear"]
+COMPILED = ["normalise", "segment", "sentiment", "themes", "pipeline"]
 
 
 def extensions() -> list:

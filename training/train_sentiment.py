@@ -6,7 +6,7 @@
 A row is a TEST row when ``is_test(text)`` of ``../shared/eval/score.py`` is true (md5 of the stripped
 text modulo 5 == 0). Test rows are never fitted on, only scored; ``voc_gold_*`` files are never fitted
 on either. Texts go through :class:`voc.normalise.Normaliser` (the same path as at tagging time), then
-into a 3-class :class:`voc.linear.LinearTextModel` (character 1-3-grams, TF-IDF, logistic regression).
+into a 3-class :class:`voc.models.LinearTextModel` (character 1-3-grams, TF-IDF, logistic regression).
 Sources are re-weighted so that no corpus counts for more than ``--cap`` rows.
 
 The script prints a table of held-out figures and writes ``model.json``, ``arrays.npz`` and
@@ -33,7 +33,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from voc.config import Config  # noqa: E402
-from voc.linear import DomainExperts, LinearTextModel  # noqa: E402
+from voc.models import DomainExperts, LinearTextModel  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 EXPERT_SOURCE, EXPERT_DOMAIN = "waimai_10k", "food_delivery"  # the one domain expert (see DomainExperts)
@@ -245,7 +245,7 @@ def model_card(*, params: dict[str, object], counts: dict[str, Counter[str]], ta
 **What it is.** The overall-sentiment model that `voc tag` blends with its rule lexicon: a 3-class
 (`negative` / `neutral` / `positive`) logistic regression over TF-IDF character n-grams, stored as plain
 JSON + numpy arrays (`model.json`, `arrays.npz`; no pickle), loaded by
-`voc.linear.load_default_sentiment_model()`. The pipeline uses p(positive) − p(negative) as the model score.
+`voc.models.load_default_sentiment_model()`. The pipeline uses p(positive) − p(negative) as the model score.
 
 **Features.** Texts are normalised exactly as at tagging time ({normaliser}), then cut into character 1–3-grams
 within whitespace-separated chunks (`analyzer="char_wb"`, no word segmentation needed), sublinear TF,
@@ -354,7 +354,7 @@ def expert_section(a: argparse.Namespace, base_table: list[dict[str, object]], t
         row = next((r for r in tab if r["set"] == key), None)
         return "" if row is None else f"{float(row['acc']):.3f}"
     return f"""
-**Food-delivery expert** (`experts.json`, `experts.npz`, `voc.linear.DomainExperts`). Two more
+**Food-delivery expert** (`experts.json`, `experts.npz`, `voc.models.DomainExperts`). Two more
 logistic scorers over the same features: a *gate* (is this a food-delivery review? fitted on all train
 rows, {EXPERT_SOURCE} vs the rest, C = {a.expert_gate_C:g}) and a positive-vs-negative scorer fitted on the
 {EXPERT_SOURCE} train rows only (C = {a.expert_C:g}). Where the gate g is open, the expert replaces a share

@@ -38,7 +38,7 @@ _EXPORTS = {
     "load_codeframe": "voc.codeframe",
     "SentimentAnalyzer": "voc.sentiment",
     "ThemeTagger": "voc.themes",
-    "LinearTextModel": "voc.linear",
+    "LinearTextModel": "voc.models.estimator",
     "Pipeline": "voc.pipeline",
     "TagResult": "voc.results",
     "Mention": "voc.results",
@@ -52,8 +52,8 @@ _EXPORTS = {
     "Report": "voc.report",
     "analyse": "voc.analysis",
     "Analysis": "voc.analysis",
-    "train": "voc.training",
-    "evaluate": "voc.training",
+    "train": "voc.models.training",
+    "evaluate": "voc.models.training",
 }
 
 __all__ = sorted([*_EXPORTS, "tag", "__version__"])

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GC_THRESHOLDS", "Mention", "Pipeline", "TagResult", "segment_texts"]
 
-MODEL_MANIFEST = "voc-model.json"
 STREAM_CACHE_CHARS = 30  #: tag_frames remembers the results of texts up to this long across chunks ...
 STREAM_CACHE_SIZE = 200_000  #: ... this many of them at most (a few tens of MB)
 
@@ -119,9 +118,11 @@ class Pipeline:
             frame = self.codeframe if isinstance(self.codeframe, Codeframe) else load_codeframe(self.codeframe)
             theme_model, sent_model = None, None
             if self.model_dir is not None:
+                from voc.models.store import load_model_dir
+
                 theme_model, sent_model = load_model_dir(self.model_dir)
             if sent_model is None and self.sentiment_model == "default":
-                from voc.linear import load_default_sentiment_model
+                from voc.models.store import load_default_sentiment_model
 
                 sent_model = load_default_sentiment_model()
             elif sent_model is None and self.sentiment_model not in (None, "default"):
@@ -454,36 +455,6 @@ def _check_frame(df: Any, name: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}"
                         + (" (use tag_many for a list of texts)" if isinstance(df, (list, tuple)) else ""))
-
-
-def load_model_dir(path: str | Path) -> tuple[Any, Any]:
-    """Load a ``voc train`` directory: (theme model or None, sentiment model or None).
-
-    Raises:
-        ConfigError: the directory is missing, has no manifest, or was written by an incompatible voc.
-    """
-    import json
-
-    from voc.linear import LinearTextModel
-
-    p = Path(path)
-    if not p.is_dir():
-        raise ConfigError(f"model directory {p} not found (train one with: voc train LABELLED.csv -o {p})")
-    manifest = p / MODEL_MANIFEST
-    try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{p} is not a voc model directory: {MODEL_MANIFEST} is missing") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{manifest} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
-    if meta.get("format") != "voc-model" or meta.get("version") != 1:
-        raise ConfigError(f"{manifest}: format {meta.get('format')!r} version {meta.get('version')!r} is not "
-                          "supported by this voc (expected voc-model version 1); retrain with `voc train`")
-    themes = LinearTextModel.load(p / "themes") if (p / "themes").is_dir() else None
-    sentiment = LinearTextModel.load(p / "sentiment") if (p / "sentiment").is_dir() else None
-    if themes is None and sentiment is None:
-        raise ConfigError(f"model directory {p} holds neither a themes/ nor a sentiment/ model")
-    return themes, sentiment
 
 
 def _clause_of(clauses: Sequence[Clause], pos: int) -> Clause | None:

@@ -1,16 +1,16 @@
-"""Train theme/sentiment models on a user's labelled file (``voc train``) and score a gold file (``voc eval``).
+"""Train theme/sentiment models on a user's labelled file (``voc train``), score a gold file (``voc eval``).
 
 The labelled format is the one of the shared corpora: a text column, ``themes`` (';'-joined theme ids,
 empty for none), optionally ``<theme>`` columns with the sentiment towards each theme and an ``overall``
-(or ``label``) column with the overall sentiment. Models are :class:`voc.linear.LinearTextModel` s fitted
-on normalised text and saved as JSON + arrays (never pickle) with a manifest, ``voc-model.json``.
+(or ``label``) column with the overall sentiment. Models are :class:`voc.models.LinearTextModel` s fitted
+on normalised text and saved as JSON + arrays (never pickle) with a manifest, ``voc-model.json``
+(:mod:`voc.models.store`).
 
 Example:
     >>> # voc train labelled.csv --text text -o my-model   (then: voc tag new.csv --model my-model ...)
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,9 +22,11 @@ import pandas as pd
 from voc import schema
 from voc.config import Config
 from voc.errors import InputError
+from voc.models.estimator import LinearTextModel
+from voc.models.store import MANIFEST_FORMAT, MANIFEST_VERSION, make_folder, write_manifest
 from voc.normalise import Normaliser
 
-MANIFEST = "voc-model.json"
+__all__ = ["EvalResult", "evaluate", "train"]
 
 
 def _split(value: Any) -> list[str]:
@@ -39,21 +41,26 @@ def train(df: pd.DataFrame, out_dir: str | Path, *, text: str = "text", themes: 
 
     Args:
         df: labelled responses.
-        out_dir: directory to write (created; files inside are replaced).
+        out_dir: the folder to write (created; files inside are replaced); not an existing file.
         text: the text column; themes: the ';'-joined theme column.
         overall: the overall-sentiment column (default: ``overall`` or ``label`` when present).
         min_examples: themes with fewer positive examples are left out (and reported in the manifest).
 
     Returns:
         The model directory, usable as ``Pipeline(model_dir=...)`` / ``voc tag --model``.
-    """
-    from voc.linear import LinearTextModel
 
-    schema.require_columns(df, [text, themes], option="--text" if text not in df.columns else "--themes")
+    Raises:
+        InputError: a column is missing or there are too few labelled rows.
+        ConfigError: ``out_dir`` is an existing file or cannot be written.
+
+    Example:
+        >>> # train(pd.read_csv("labelled.csv"), "my-model", text="comment")  -> PosixPath('my-model')
+    """
+    schema.require_columns(df, [text, themes], option="text=" if text not in df.columns else "themes=")
     norm = Normaliser(config)
     rows = df[df[text].notna() & (df[text].astype(str).str.strip() != "")]
     if len(rows) < 10:
-        raise InputError(f"only {len(rows)} labelled rows with text; voc train needs at least 10")
+        raise InputError(f"only {len(rows)} labelled rows with text; train() needs at least 10")
     texts = [norm.normalise(str(t)).text for t in rows[text].tolist()]
     labels = [_split(v) for v in rows[themes].tolist()]
     counts = Counter(t for ls in labels for t in ls)
@@ -62,9 +69,9 @@ def train(df: pd.DataFrame, out_dir: str | Path, *, text: str = "text", themes: 
     if not kept:
         raise InputError(f"no theme has {min_examples}+ examples in column '{themes}'; found: "
                          f"{dict(counts) or 'none'}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    theme_model = LinearTextModel(kind="multilabel").fit(texts, [[t for t in ls if t in kept] for ls in labels])
+    out = make_folder(out_dir, param="out_dir")
+    theme_model = LinearTextModel(kind="multilabel").fit(texts, [[t for t in ls if t in kept]
+                                                                 for ls in labels])
     theme_model.save(out / "themes", card={"trained_on_rows": len(texts), "themes": kept})
     overall = overall or next((c for c in ("overall", "label") if c in rows.columns), None)
     has_sentiment = False
@@ -72,15 +79,16 @@ def train(df: pd.DataFrame, out_dir: str | Path, *, text: str = "text", themes: 
         sent = rows[overall].fillna("").astype(str).str.strip()
         mask = sent.isin(schema.SENTIMENT_LABELS)
         if mask.sum() >= 10 and sent[mask].nunique() >= 2:
-            st = [t for t, m in zip(texts, mask.tolist()) if m]
+            st = [t for t, m in zip(texts, mask.tolist(), strict=True) if m]
             LinearTextModel(kind="multiclass").fit(st, sent[mask].tolist()).save(
                 out / "sentiment", card={"trained_on_rows": int(mask.sum())})
             has_sentiment = True
-    manifest = {"format": "voc-model", "version": 1, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    manifest = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "rows": len(texts), "themes": kept, "themes_left_out": dropped,
                 "theme_counts": {t: counts[t] for t in kept}, "sentiment_model": has_sentiment,
                 "text_column": text}
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_manifest(out, manifest)
     return out
 
 
@@ -148,7 +156,8 @@ def evaluate(gold: pd.DataFrame, tagged: pd.DataFrame, *, theme_ids: list[str] |
                   "sentiment_accuracy": None})
     acc = macro = None
     if overall is not None:
-        pairs = [(str(g), str(pr)) for g, pr in zip(gold[overall].tolist(), tagged[schema.SENTIMENT].tolist())
+        predicted = tagged[schema.SENTIMENT].tolist()
+        pairs = [(str(g), str(pr)) for g, pr in zip(gold[overall].tolist(), predicted, strict=False)
                  if str(g) in schema.SENTIMENT_LABELS]
         if pairs:
             acc = sum(g == pr for g, pr in pairs) / len(pairs)
@@ -160,14 +169,15 @@ def evaluate(gold: pd.DataFrame, tagged: pd.DataFrame, *, theme_ids: list[str] |
                 if tp + fn:
                     f1s.append(_f1(tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn)))
             macro = sum(f1s) / len(f1s)
-            for k, (g, pr) in enumerate(pairs):
+            for g, pr in pairs:
                 if g != pr:
                     key = ("overall sentiment", "-", g, pr)
                     errors[key] += 1
     err_rows = [{"kind": k[0], "theme": k[1], "gold": k[2], "predicted": k[3], "count": c,
                  "example_id": example.get(k, "")} for k, c in errors.most_common(top_errors)]
-    return EvalResult(rows=len(gold), themes=pd.DataFrame(stats), overall_accuracy=acc, overall_macro_f1=macro,
-                      errors=pd.DataFrame(err_rows, columns=["kind", "theme", "gold", "predicted", "count", "example_id"]))
+    columns = ["kind", "theme", "gold", "predicted", "count", "example_id"]
+    return EvalResult(rows=len(gold), themes=pd.DataFrame(stats), overall_accuracy=acc,
+                      overall_macro_f1=macro, errors=pd.DataFrame(err_rows, columns=columns))
 
 
 def _f1(p: float, r: float) -> float:
