@@ -204,3 +204,51 @@ def test_empty_input(tmp_path: Path) -> None:
 
 def test_supported_output_formats() -> None:
     assert supported_output_formats() == tuple(FORMATS)
+
+
+@pytest.mark.parametrize("cell, written", [
+    ('=HYPERLINK("http://example.com","点我领券")', '\'=HYPERLINK("http://example.com","点我领券")'),
+    ("@客服 发货太慢", "'@客服 发货太慢"),
+    ("+1 同意楼上", "'+1 同意楼上"),
+    ("-送货员态度差", "'-送货员态度差"),
+    ("\t=1+1", "'\t=1+1"),
+    ("-3", "-3"),
+    ("+3.5", "+3.5"),
+    ("物流很快", "物流很快"),
+])
+def test_csv_cells_never_run_as_formulas(tmp_path, cell: str, written: str) -> None:
+    import csv
+
+    from voc.output import write_frame
+
+    df = pd.DataFrame({"response_id": ["7"], "comment": [cell], "nps": [3]})
+    for ext, sep in ((".csv", ","), (".tsv", "\t")):
+        path = write_frame(df, tmp_path / f"out{ext}")
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=sep))
+        assert rows[1] == ["7", written, "3"]
+    assert df["comment"].iloc[0] == cell  # the caller's frame is not changed
+
+
+def test_killed_writer_leaves_no_file_and_no_temporary_file(tmp_path) -> None:
+    """SIGKILL half-way through a write: nothing at the target, no hidden temporary file beside it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from voc.output import atomic_write\n"
+        "def slow(fh):\n"
+        "    fh.write(b'x' * 1_000_000); fh.flush(); print('writing', flush=True); time.sleep(60)\n"
+        "atomic_write(Path(sys.argv[1]), slow)\n"
+    )
+    target = tmp_path / "tagged.csv"
+    proc = subprocess.Popen([sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert list(tmp_path.iterdir()) == []

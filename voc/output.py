@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import io
 import json
 import math
@@ -21,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -164,8 +166,65 @@ def atomic_write(target: Path, write: Any) -> None:
 
     The one atomic writer of voc: every file voc writes (tables, reports, models) goes through it, so a
     failure or a kill never leaves a partial file at ``target`` and an existing file is kept until the
-    new one is complete.
+    new one is complete. On Linux the temporary file has no name until it is complete (``O_TMPFILE``):
+    a process killed with SIGKILL half-way leaves nothing behind, not even a hidden file.
     """
+    target = Path(target)
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+    fd = _unnamed_file(target.parent, mode)
+    if fd is None:
+        _write_named(target, write, mode)
+    else:
+        _write_unnamed(fd, target, write)
+    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _unnamed_file(folder: Path, mode: int) -> int | None:
+    """An unnamed file in ``folder`` (Linux ``O_TMPFILE``), or None where the system has none."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not Path("/proc/self/fd").is_dir():
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, mode)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT) and folder.is_dir():
+            return None  # a file system without O_TMPFILE: the named temporary file below
+        raise
+
+
+def _write_unnamed(fd: int, target: Path, write: Any) -> None:
+    with os.fdopen(fd, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+        # give it a name only now, complete, and move that name over the target at once
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        _link_fd(fh.fileno(), tmp)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _link_fd(fd: int, path: Path) -> None:
+    """Give the unnamed file ``fd`` the name ``path`` (linkat with AT_SYMLINK_FOLLOW on /proc/self/fd)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_symlink_follow = -100, 0x400
+    if libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd, os.fsencode(path), at_symlink_follow):
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(path))
+
+
+def _write_named(target: Path, write: Any, mode: int) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
@@ -173,19 +232,12 @@ def atomic_write(target: Path, write: Any) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def _columns_check(chunk: pd.DataFrame, first: list[Any] | None, index: int) -> pd.DataFrame:
@@ -214,12 +266,48 @@ def _write_delimited(chunks: Iterator[pd.DataFrame], fh: IO[bytes], *, bom: bool
     first: list[Any] | None = None
     for i, chunk in enumerate(chunks, 1):
         chunk = _columns_check(chunk, first, i)
+        chunk = formula_safe(chunk)
         data = _delimited_bytes(chunk, sep=sep, header=first is None)
         if data is None:
             chunk.to_csv(fh, sep=sep, index=False, header=first is None, encoding="utf-8", lineterminator="\n")
         else:
             fh.write(data)
         first = list(chunk.columns) if first is None else first
+
+
+FORMULA_START = "=+-@\t\r"  #: a spreadsheet runs a cell starting with one of these as a formula
+_PLAIN_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell a spreadsheet would run as a formula made inert by a leading ``'``.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets ``'`` in front (the OWASP advice
+    for CSV injection), unless it is a plain number such as ``-5`` or ``+3.5``, which stays as it is.
+    Returns ``df`` itself when nothing needed it (the common case costs one scan per text column).
+
+    Example:
+        >>> formula_safe(pd.DataFrame({"c": ['=HYPERLINK("http://x","点我")', "-3", "好评"]}))["c"].tolist()
+        ['\'=HYPERLINK("http://x","点我")', '-3', '好评']
+    """
+    changed: dict[Any, pd.Series] = {}
+    for j, name in enumerate(df.columns):
+        s = df.iloc[:, j]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)) or not len(s):
+            continue
+        values = s.tolist()
+        hits = [k for k, v in enumerate(values) if type(v) is str and v[:1] in FORMULA_START
+                and v[:1] != "" and not _PLAIN_NUMBER_RE.fullmatch(v)]
+        if hits:
+            for k in hits:
+                values[k] = "'" + values[k]
+            changed[name] = pd.Series(values, index=s.index, dtype=s.dtype)
+    if not changed:
+        return df
+    out = df.copy()
+    for name, col in changed.items():
+        out[name] = col
+    return out
 
 
 def _delimited_bytes(df: pd.DataFrame, *, sep: str, header: bool) -> bytes | None:
