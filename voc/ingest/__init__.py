@@ -81,14 +81,17 @@ def read_responses(
         format: force the format (``"csv"``, ``"xlsx"``, ``"jsonl"``, ...) instead of the extension.
         on_bad_lines: a CSV/TSV row whose number of fields differs from the header's (trailing
             delimiters aside): ``"error"`` (default) raises :class:`InputError` naming the line;
-            ``"skip"`` and ``"warn"`` leave such rows out with one :class:`DataQualityWarning`.
+            ``"warn"`` leaves such rows out with one :class:`DataQualityWarning` (count and first line
+            numbers), ``"skip"`` leaves them out quietly (counted in ``attrs["voc_bad_lines"]``). The
+            other rows keep their ids and data row numbers.
 
     Returns:
         Every column of the file (as strings, empty cells missing) in file order, every data row, plus
         ``response_id`` last. ``attrs`` records ``voc_source``, ``voc_format``, ``voc_encoding``,
         ``voc_export`` (``"qualtrics"``, ``"qualtrics-legacy"``, ``"surveymonkey"``, ``"wjx"``,
-        ``"tencent"`` or None), ``voc_text``, ``voc_id``, ``voc_columns`` and ``voc_aliases`` (the
-        question texts of Qualtrics/SurveyMonkey headers, for :func:`resolve_column`).
+        ``"tencent"`` or None), ``voc_text``, ``voc_id``, ``voc_columns``, ``voc_aliases`` (the
+        question texts of Qualtrics/SurveyMonkey headers, for :func:`resolve_column`) and
+        ``voc_bad_lines`` (CSV rows left out by ``on_bad_lines``).
 
     Example:
         >>> df = read_responses("wjx_export.csv", text="3")  # doctest: +SKIP
@@ -153,6 +156,7 @@ def iter_responses(
         "voc_id": wanted.get(id) if id else None,
         "voc_columns": wanted,
         "voc_aliases": saved_aliases(layout),
+        "voc_bad_lines": raw.dropped,
     }
     id_col = wanted.get(id) if id else None
     return _chunks(raw, layout, chunksize, id_col=id_col, attrs=attrs, source=src.name)
@@ -195,11 +199,14 @@ def _chunks(raw: Raw, layout: Layout, chunksize: int, *, id_col: str | None, att
     duplicates: list[tuple[str, int, int]] = []
     emitted = False
     for frame in raw.frames(layout.skip, list(layout.names), chunksize):
+        if raw.numbered:
+            rows = frame.index.to_numpy(dtype=np.int64) + 1
         frame = frame.reset_index(drop=True)
         frame.index = pd.RangeIndex(start, start + len(frame))
         for col in layout.skip_code_columns:
             frame[col] = frame[col].mask(frame[col].str.strip().isin(layout.skip_codes))
-        rows = np.arange(start + 1, start + 1 + len(frame))
+        if not raw.numbered:
+            rows = np.arange(start + 1, start + 1 + len(frame))
         if id_col is None:
             frame[schema.RESPONSE_ID] = as_text(pd.Series(rows.astype(str), index=frame.index, dtype=object))
         else:

@@ -74,7 +74,9 @@ class Raw:
     ``header`` holds the first records of the file (up to 3, for export detection) when ``keyed`` is
     False, else just the column names (JSON keys, Parquet fields). ``frames(skip, names, chunksize)``
     yields the data as frames of strings/missing with exactly ``names`` as columns, skipping ``skip``
-    header records.
+    header records. ``numbered`` readers give each frame the 0-based data row number of its rows as
+    the index (rows left out leave gaps), others count rows as they come; ``dropped`` counts the rows
+    left out (CSV bad lines).
     """
 
     header: list[list[str]]
@@ -82,6 +84,8 @@ class Raw:
     keyed: bool
     encoding: str | None
     frames: Callable[[int, list[str], int], Iterator[pd.DataFrame]]
+    numbered: bool = False
+    dropped: int = 0
 
 
 def format_name(fmt: str) -> str | None:

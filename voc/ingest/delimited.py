@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from voc.errors import DataQualityWarning, InputError
@@ -79,6 +80,7 @@ class _Shape:
 
     width: int
     bad: list[tuple[int, int, int]] = field(default_factory=list)  #: (record index, line, fields)
+    records: int = 0  #: records in the file, blank lines included
 
 
 def _scan_records(src: Source, enc: str, sep: str, *, lead: int, header_width: int, lf_only: bool) -> _Shape:
@@ -96,6 +98,7 @@ def _scan_records(src: Source, enc: str, sep: str, *, lead: int, header_width: i
                     else:  # trailing delimiters: kept as blank "Unnamed" columns
                         shape.width = max(shape.width, n)
                 line = reader.line_num + 1
+            shape.records = index + 1
         except csv.Error as exc:
             if "field limit" in str(exc) and csv.field_size_limit() <= src.size:
                 # the csv module caps fields at 128 KiB process-wide; no field is longer than the file
@@ -116,7 +119,7 @@ def _bad_lines_message(name: str, shape: _Shape, header_width: int) -> str:
 
 
 def _check_bad_lines(src: Source, shape: _Shape, header_width: int, on_bad_lines: str) -> None:
-    if not shape.bad:
+    if not shape.bad or on_bad_lines == "skip":
         return
     if on_bad_lines == "error":
         raise InputError(_bad_lines_message(src.name, shape, header_width) + "; fix the delimiters or "
@@ -125,7 +128,7 @@ def _check_bad_lines(src: Source, shape: _Shape, header_width: int, on_bad_lines
     warnings.warn(DataQualityWarning(
         f"{src.name}: {len(shape.bad):,} row(s) whose number of fields differs from the header's "
         f"{header_width} were left out (lines {shown}{', ...' if len(shape.bad) > _SHOWN_LINES else ''}); "
-        "the other rows keep their ids"
+        "the other rows keep their ids and row numbers"
     ), stacklevel=4)
 
 
@@ -151,9 +154,13 @@ def read_delimited(src: Source, encoding: str | None, sheet: str | int | None, *
     bad = {b[0] for b in shape.bad}
 
     def frames(skip: int, names: list[str], chunksize: int) -> Iterator[pd.DataFrame]:
-        skiprows: int | set[int] = lead + skip
+        first = lead + skip  # record index of the first data row
+        skiprows: int | set[int] = first
+        kept = None
         if bad:
-            skiprows = set(range(lead + skip)) | bad
+            skiprows = set(range(first)) | bad
+            gone = [b - first for b in sorted(bad) if b >= first]
+            kept = np.delete(np.arange(max(shape.records - first, 0)), gone)
         try:
             reader = pd.read_csv(
                 src.handle, sep=sep, header=None, names=names, skiprows=skiprows, dtype=str,
@@ -162,7 +169,12 @@ def read_delimited(src: Source, encoding: str | None, sheet: str | int | None, *
                 lineterminator="\n" if lf_only else None,
             )
             with reader:
-                yield from reader
+                start = 0
+                for chunk in reader:
+                    if kept is not None:  # the file's data row numbers, with gaps where rows were left out
+                        chunk.index = pd.Index(kept[start:start + len(chunk)])
+                    start += len(chunk)
+                    yield chunk
         except pd.errors.ParserError as exc:  # pragma: no cover - every record was counted above
             detail = str(exc).replace("Error tokenizing data. C error: ", "").strip()
             raise InputError(f"{src.name}: {detail}. The header has {len(names)} fields; check the "
@@ -170,7 +182,7 @@ def read_delimited(src: Source, encoding: str | None, sheet: str | int | None, *
         except UnicodeDecodeError as exc:  # pragma: no cover - the encoding was confirmed on the whole file
             raise InputError(f"{src.name}: {exc}; pass encoding=") from exc
 
-    return Raw(records[:3], shape.width, False, enc, frames)
+    return Raw(records[:3], shape.width, False, enc, frames, numbered=True, dropped=len(bad))
 
 
 def read_text_lines(src: Source, encoding: str | None, sheet: str | int | None) -> Raw:

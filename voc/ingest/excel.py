@@ -27,6 +27,7 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*([0-9]+)(?::[A-Z]*([0-9]+))?"')
+_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
 _SHOWN_CELLS = 10  #: formula cells named in the warning
 
 
@@ -159,7 +160,11 @@ def _warn_uncached_formulas(src: Source, index: int, sheet: str) -> None:
 
 
 def count_xlsx_rows(src: Source) -> int | None:
-    """Data rows of the first sheet from its ``<dimension>`` (the used range, header row excluded)."""
+    """Data rows of the first sheet: its ``<dimension>`` (the used range), else its last ``<row r=...>``.
+
+    The header row is not counted. Workbooks written in streaming mode have no dimension; their sheet is
+    then decompressed once (no XML parsing) to find the last row number.
+    """
     try:
         with zipfile.ZipFile(src.handle) as book:
             part = _sheet_part(book, 0)
@@ -167,13 +172,16 @@ def count_xlsx_rows(src: Source) -> int | None:
                 return None
             with book.open(part) as fh:
                 head = fh.read(4096)
+                if m := _DIMENSION.search(head):
+                    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+                    return max(last - first, 0)
+                tail, block = head, head
+                while block := fh.read(1 << 20):
+                    tail = tail[-256:] + block
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
-    m = _DIMENSION.search(head)
-    if m is None:
-        return None
-    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-    return max(last - first, 0)
+    rows = _ROW.findall(tail[-(1 << 16):]) or _ROW.findall(tail)
+    return max(int(rows[-1]) - 1, 0) if rows else None
 
 
 def _xls_value(cell: Any, datemode: int) -> str | None:
