@@ -105,12 +105,20 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], *, source: str = "
 
 
 def missing_column_message(col: str, have: Sequence[str], *, source: str = "input", option: str = "") -> str:
-    """The one-line error for a column that is not there, with a guess at the intended one."""
+    """The one-line error for a column that is not there, with a guess at the intended one.
+
+    ``option`` names where the column came from: a parameter ending in ``=`` (``"text="`` gives
+    "Pass text='评论'?"), or a CLI flag (``"--text"`` gives "Pass --text 评论?").
+
+    Example:
+        >>> missing_column_message("comment", ["id", "评论"], source="survey.csv", option="text=")
+        "column 'comment' not found in survey.csv; columns are: id, 评论. Pass text='评论'?"
+    """
     listed = ", ".join(have) if have else "(none)"
     msg = f"column '{col}' not found in {source}; columns are: {listed}"
     guess = _closest(col, have)
     if option and guess:
-        msg += f". Pass {option} {guess}?"
+        msg += f". Pass {option}{guess!r}?" if option.endswith("=") else f". Pass {option} {guess}?"
     return msg
 
 
