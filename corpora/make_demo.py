@@ -270,7 +270,7 @@ class _Writer:
 
 
 def _mention_p(sub: str, polarity: str, r: Response) -> float:
-    base = MENTION_P[sub]["negative positive neutral".split().index(polarity)]
+    base = MENTION_P[sub][["negative", "positive", "neutral"].index(polarity)]
     key = f"{sub}:{polarity}"
     if key == SEGMENT_EFFECT["mention"] and r.region == SEGMENT_EFFECT["region"]:
         base *= float(SEGMENT_EFFECT["multiplier"])  # type: ignore[arg-type]

@@ -128,7 +128,7 @@ def test_user_errors_exit_2_with_one_line_and_no_output(survey: Path, tmp_path: 
 
 def test_bad_bytes_name_the_file(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_bytes("id,comment\n1,物流很快\n".encode("utf-8") + b"2,\xff\xfe\xfa\xfb\n")
+    bad.write_bytes("id,comment\n1,物流很快\n".encode() + b"2,\xff\xfe\xfa\xfb\n")
     code, _, err = run(["tag", str(bad), "--text", "comment", "-o", str(tmp_path / "o.csv")], capsys)
     assert code == 2 and "bad.csv" in err
 

@@ -316,9 +316,9 @@ def test_blank_and_repeated_header_names_follow_pandas(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("body, fmt, expected_format", [
-    ("id,comment\nR1,{}\n".format(SIMPLIFIED[0]).encode("gb18030"), None, "csv"),
+    (f"id,comment\nR1,{SIMPLIFIED[0]}\n".encode("gb18030"), None, "csv"),
     (json.dumps({"id": "R1", "comment": SIMPLIFIED[0]}, ensure_ascii=False).encode() + b"\n", None, "jsonl"),
-    ("id\tcomment\nR1\t{}\n".format(TAIWAN[0]).encode("big5"), "tsv", "tsv"),
+    (f"id\tcomment\nR1\t{TAIWAN[0]}\n".encode("big5"), "tsv", "tsv"),
 ])
 def test_stdin(monkeypatch: pytest.MonkeyPatch, body: bytes, fmt: str | None, expected_format: str) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body)))

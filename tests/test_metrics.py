@@ -8,8 +8,19 @@ import pandas as pd
 import pytest
 
 from voc.errors import InputError
-from voc.metrics import (ces, churn_rate, clv, clv_retention, csat, csat_mean, nps, nps_by, parse_scores,
-                         repeat_purchase_rate, retention_rate)
+from voc.metrics import (
+    ces,
+    churn_rate,
+    clv,
+    clv_retention,
+    csat,
+    csat_mean,
+    nps,
+    nps_by,
+    parse_scores,
+    repeat_purchase_rate,
+    retention_rate,
+)
 
 
 @pytest.mark.parametrize("scores, value, n", [

@@ -14,8 +14,15 @@ import pytest
 from voc import schema
 from voc.config import Config
 from voc.errors import ConfigError, InputError
-from voc.normalise import (NFKC_STABLE, PLACEHOLDERS, PROTECTED_HINT, PROTECTED_PATTERN, Normalised, Normaliser,
-                           normalise_frame)
+from voc.normalise import (
+    NFKC_STABLE,
+    PLACEHOLDERS,
+    PROTECTED_HINT,
+    PROTECTED_PATTERN,
+    Normalised,
+    Normaliser,
+    normalise_frame,
+)
 
 PROTECTED = re.compile(PROTECTED_PATTERN)
 PROTECTED_HINT_RX = re.compile(PROTECTED_HINT)

@@ -153,9 +153,6 @@ def test_thread_safe_first_use() -> None:
 
 def test_parallel_tagging_matches_serial(pipeline: Pipeline, monkeypatch) -> None:
     import voc._parallel as vpar
-    import voc.pipeline as vp
-    from voc.config import Config
-    from voc.results import row_cells
 
     monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     texts = [f"第{i}次点餐，送餐{'很快' if i % 2 else '太慢'}，味道{'不错' if i % 3 else '一般'}" for i in range(60)]
@@ -169,9 +166,6 @@ def test_parallel_tag_frame_matches_serial(pipeline: Pipeline, monkeypatch) -> N
     from pandas.testing import assert_frame_equal
 
     import voc._parallel as vpar
-    import voc.pipeline as vp
-    from voc.config import Config
-    from voc.results import row_cells
 
     monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     texts = [f"第{i % 25}单：快递{'很快' if i % 2 else '太慢了'}，但是客服{'态度好' if i % 3 else '不理人'}" for i in range(80)]
@@ -206,9 +200,6 @@ def test_tag_frames_streams_chunks_in_order(pipeline: Pipeline, monkeypatch, wor
     from pandas.testing import assert_frame_equal
 
     import voc._parallel as vpar
-    import voc.pipeline as vp
-    from voc.config import Config
-    from voc.results import row_cells
 
     monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 20)
     texts = [f"订单{i}：外卖{'送得很快' if i % 2 else '等了两个小时'}，价格{'实惠' if i % 5 else '太贵了'}" for i in range(130)]
@@ -239,10 +230,7 @@ def test_tag_frames_tags_repeated_short_answers_once(pipeline: Pipeline, monkeyp
     import pandas as pd
     from pandas.testing import assert_frame_equal
 
-    import voc._parallel as vpar
     import voc.pipeline as vp
-    from voc.config import Config
-    from voc.results import row_cells
 
     tagged: list[str] = []
     real = vp._work_rows
@@ -267,8 +255,6 @@ def test_tag_frames_worker_failure_reaches_the_caller(pipeline: Pipeline, monkey
 
     import voc._parallel as vpar
     import voc.pipeline as vp
-    from voc.config import Config
-    from voc.results import row_cells
 
     monkeypatch.setattr(vpar, "PARALLEL_MIN_TEXTS", 10)
     monkeypatch.setattr(vp, "_work_rows", _broken_rows)
@@ -317,8 +303,6 @@ def _pid_of(pipe: Pipeline, texts: list[str]) -> list[int]:  # module level: wor
 
 def test_worker_cells_are_the_cells_of_the_results(pipeline: Pipeline) -> None:
     """Workers build the wide cells straight from the scores: the same cells as from each TagResult."""
-    import voc._parallel as vpar
-    import voc.pipeline as vp
     from voc.config import Config
     from voc.results import row_cells
 

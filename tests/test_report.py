@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from voc.errors import InputError
 from voc.analysis import analyse
+from voc.errors import InputError
 from voc.report import highlight
 
 COMMENTS = [

@@ -197,7 +197,8 @@ def train(input: InputArg, output: OutputOpt,
 
     Example:  voc train labelled.csv --text text --themes themes -o my-model
     """
-    from voc import read_responses, train as fit
+    from voc import read_responses
+    from voc import train as fit
 
     cfg = _config(config)
     df = read_responses(input, text=text, columns=[themes], encoding=encoding, sheet=_sheet(sheet))
@@ -263,7 +264,8 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
     from rich.table import Table
 
     from voc import read_responses
-    from voc.metrics import nps as nps_score, nps_by
+    from voc.metrics import nps as nps_score
+    from voc.metrics import nps_by
 
     df = read_responses(input, columns=[score] + ([segment] if segment else []), encoding=encoding, sheet=_sheet(sheet))
     score = _col(df, score) or score
@@ -424,8 +426,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``voc`` console script."""
     import gc
 
-    from voc.errors import VocError
     from voc._parallel import GC_THRESHOLDS
+    from voc.errors import VocError
 
     gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
 

@@ -32,7 +32,9 @@ from scipy import stats
 from voc import schema
 from voc.config import Config
 from voc.errors import DataQualityWarning, InputError
-from voc.metrics import nps as nps_score, csat as csat_score, parse_scores
+from voc.metrics import csat as csat_score
+from voc.metrics import nps as nps_score
+from voc.metrics import parse_scores
 
 COLUMNS = ["theme", "polarity", "n", "share", "score_with", "score_without", "gap", "gap_ci_low", "gap_ci_high",
            "impact", "impact_ci_low", "impact_ci_high", "p_value", "p_adjusted", "relative_weight", "kano", "low_n"]

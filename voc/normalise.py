@@ -59,9 +59,8 @@ from voc.config import Config
 
 if TYPE_CHECKING:
     import pandas as pd
-from voc.errors import ConfigError, InputError
-
 from voc._accel import _scan  # compiled text checks where built; the regular expressions otherwise
+from voc.errors import ConfigError, InputError
 
 __all__ = ["PLACEHOLDERS", "PROTECTED_PATTERN", "Normalised", "Normaliser", "normalise_frame"]
 

@@ -148,11 +148,10 @@ def _as_chunks(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataF
 
 def _umask() -> int:
     """The process umask, read without changing it (os.umask would be a race between threads)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
     return 0o022
 
 
@@ -371,9 +370,9 @@ def _text_array(s: pd.Series, pa: Any) -> tuple[Any, bool]:
     """One column as pandas' to_csv renders it, as a pyarrow string array (None if not handled), and
     whether it holds text (else numbers, which never need quotes)."""
     dtype = s.dtype
-    if dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+    if dtype is np.dtype(object) and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None, True  # bytes, numbers, dates ... in an object column: pandas' own str() applies
-    if isinstance(dtype, pd.StringDtype) or dtype == object:
+    if isinstance(dtype, pd.StringDtype) or dtype is np.dtype(object):
         try:
             array = pa.array(s, type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):

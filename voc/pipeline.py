@@ -281,7 +281,7 @@ class Pipeline:
         doc_probs = analyzer.model_probs([p[1].text for p in prepared])
         clause_keys: dict[str, int] = {}
         per_doc_theme_clauses: list[list[tuple[str, list[Clause], int]]] = []
-        for text, norm, clauses, mentions, _ in prepared:
+        for _text, norm, clauses, mentions, _ in prepared:
             by_theme: dict[str, list[Clause]] = {}
             for m in mentions:
                 c = _clause_of(clauses, m.start)

@@ -293,7 +293,7 @@ class Report:
     def to_markdown(self, path: str | Path | None = None) -> str:
         """Headline, findings, the top 15 rows of each driver table, and data notes."""
         lines = [f"# {self.title}", "", f"{self.source} · {len(self.tagged):,} responses · {self.generated_at}", ""]
-        for metric, s in self.headline.items():
+        for s in self.headline.values():
             lines.append(f"- **{s.label()}**")
         lines += ["", "## Key findings", ""] + ([f"- {f}" for f in self.findings()] or ["- no significant driver"])
         for metric, table in self.drivers.items():

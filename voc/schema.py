@@ -6,7 +6,6 @@ string literals out of the stages. Inputs keep all their own columns, in order: 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
 from typing import TYPE_CHECKING
 
 from voc.errors import InputError

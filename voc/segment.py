@@ -28,12 +28,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+# compiled phrase search and text checks where built; pyahocorasick and the iterators below otherwise
+from voc._accel import _phrases, _scan
 from voc.config import Config
 from voc.errors import ConfigError
 from voc.normalise import PROTECTED_HINT, PROTECTED_PATTERN
-
-# compiled phrase search and text checks where built; pyahocorasick and the iterators below otherwise
-from voc._accel import _phrases, _scan
 
 if TYPE_CHECKING:
     from spacy.language import Language
