@@ -370,9 +370,9 @@ def _text_array(s: pd.Series, pa: Any) -> tuple[Any, bool]:
     """One column as pandas' to_csv renders it, as a pyarrow string array (None if not handled), and
     whether it holds text (else numbers, which never need quotes)."""
     dtype = s.dtype
-    if dtype is np.dtype(object) and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+    if dtype == np.dtype("O") and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None, True  # bytes, numbers, dates ... in an object column: pandas' own str() applies
-    if isinstance(dtype, pd.StringDtype) or dtype is np.dtype(object):
+    if isinstance(dtype, pd.StringDtype) or dtype == np.dtype("O"):
         try:
             array = pa.array(s, type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
