@@ -41,7 +41,8 @@ def _write(write: Any, what: Any, output: str) -> None:
     try:
         write(what, output)
     except OSError as exc:
-        if not exc.filename:
+        temp = f".{Path(output).name}."  # atomic_write's temporary file beside the output: name the output
+        if not exc.filename or Path(str(exc.filename)).name.startswith(temp):
             exc.filename = output
         raise
 
