@@ -8,8 +8,23 @@ import pandas as pd
 import pytest
 
 from voc.errors import InputError
-from voc.metrics import (SCALE_CHECK_MIN, ces, churn_rate, clv, clv_retention, csat, csat_bands, csat_mean, nps,
-                         nps_by, parse_scores, read_score, repeat_purchase_rate, retention_rate, score_checks)
+from voc.metrics import (
+    SCALE_CHECK_MIN,
+    ces,
+    churn_rate,
+    clv,
+    clv_retention,
+    csat,
+    csat_bands,
+    csat_mean,
+    nps,
+    nps_by,
+    parse_scores,
+    read_score,
+    repeat_purchase_rate,
+    retention_rate,
+    score_checks,
+)
 
 
 @pytest.mark.parametrize("scores, value, n", [

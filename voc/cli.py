@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import enum
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -36,21 +35,21 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     """``voc tag --format``."""
 
     wide = "wide"
     long = "long"
 
 
-class Metric(str, enum.Enum):
+class Metric(enum.StrEnum):
     """``voc drivers --metric``."""
 
     nps = "nps"
     csat = "csat"
 
 
-class Period(str, enum.Enum):
+class Period(enum.StrEnum):
     """``--period``: calendar month, week or quarter (pandas periods)."""
 
     M = "M"
@@ -62,15 +61,15 @@ EARLY_WORKERS_BYTES = 200_000  #: `voc tag` starts its workers before reading in
 
 InputArg = Annotated[str, typer.Argument(help="Input file (.csv .tsv .xlsx .xls .jsonl .parquet) or - for stdin.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file; format from the extension (.csv .tsv .xlsx .jsonl .parquet), - for stdout.")]
-TextOpt = Annotated[Optional[str], typer.Option("--text", help="Column with the open-ended answer (name, or for 问卷星 exports the question number).")]
-IdOpt = Annotated[Optional[str], typer.Option("--id", help="Column with a respondent id (default: row number).")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
-ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC conversion to the internal script: tw2sp (default: Traditional incl. Taiwan phrases → Simplified), t2s, hk2s, tw2s.")]
+TextOpt = Annotated[str | None, typer.Option("--text", help="Column with the open-ended answer (name, or for 问卷星 exports the question number).")]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Column with a respondent id (default: row number).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
+ConvertOpt = Annotated[str | None, typer.Option("--convert", help="OpenCC conversion to the internal script: tw2sp (default: Traditional incl. Taiwan phrases → Simplified), t2s, hk2s, tw2s.")]
 NoRedactOpt = Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, emails and ID/card numbers (redacted by default).")]
-CodeframeOpt = Annotated[Optional[Path], typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory written by `voc train`.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML file with voc settings (a \\[voc] table).")]
+CodeframeOpt = Annotated[Path | None, typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="Model directory written by `voc train`.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with voc settings (a \\[voc] table).")]
 PeriodOpt = Annotated[Period, typer.Option("--period", help="M (month), W (week) or Q (quarter) for --date.")]
 AllowScaleOpt = Annotated[bool, typer.Option("--allow-scale", help="Accept an NPS column whose answers all lie in 1-5 or 1-7.")]
 DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Leave out scores off the scale (counted) instead of stopping.")]
@@ -156,7 +155,7 @@ def normalise(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOp
 @app.command()
 def segment(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = None,
             encoding: EncodingOpt = None, sheet: SheetOpt = None, convert: ConvertOpt = None,
-            no_redact: NoRedactOpt = False, user_dict: Annotated[Optional[Path], typer.Option("--user-dict", help="Extra jieba user dictionary (word [freq] [tag] per line).")] = None,
+            no_redact: NoRedactOpt = False, user_dict: Annotated[Path | None, typer.Option("--user-dict", help="Extra jieba user dictionary (word [freq] [tag] per line).")] = None,
             config: ConfigOpt = None) -> None:
     """Segment text into words (jieba + voc's domain dictionary) after normalising it.
 
@@ -208,7 +207,7 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None, codeframe=codeframe,
                   model_dir=model)
     pipe = Pipeline(cfg)
-    pipe.theme_ids  # load and validate the codeframe/model before reading any data
+    _ = pipe.theme_ids  # load and validate the codeframe/model before reading any data
     if layout == "wide" and workers != 1 and _big_input(input):
         pipe.start_workers(workers)  # warm and forked before this process imports pandas and reads the input
     _freeze_heap()
@@ -240,7 +239,7 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
 def train(input: InputArg, output: OutputOpt,
           text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
           themes: Annotated[str, typer.Option("--themes", help="Column with ';'-joined theme ids (empty: none).")] = "themes",
-          overall: Annotated[Optional[str], typer.Option("--overall", help="Overall sentiment column (default: overall or label when present).")] = None,
+          overall: Annotated[str | None, typer.Option("--overall", help="Overall sentiment column (default: overall or label when present).")] = None,
           encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
     """Train theme (and sentiment) models on your own labelled feedback.
 
@@ -249,7 +248,8 @@ def train(input: InputArg, output: OutputOpt,
 
     Example:  voc train labelled.csv --text text --themes themes -o my-model
     """
-    from voc import read_responses, train as fit
+    from voc import read_responses
+    from voc import train as fit
     from voc.errors import InputError
 
     if Path(output).exists() and not Path(output).is_dir():
@@ -267,7 +267,7 @@ def train(input: InputArg, output: OutputOpt,
 def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <theme> sentiment columns, overall.")],
           text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
           id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None, convert: ConvertOpt = None,
-          errors_out: Annotated[Optional[str], typer.Option("--errors", help="Also write the misclassified rows here.")] = None,
+          errors_out: Annotated[str | None, typer.Option("--errors", help="Also write the misclassified rows here.")] = None,
           config: ConfigOpt = None) -> None:
     """Score the tagger on a labelled gold file: per-theme P/R/F1 and sentiment accuracy.
 
@@ -311,7 +311,7 @@ def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <th
 
 @app.command()
 def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Column with the 0-10 likelihood-to-recommend answer.")],
-        segment: Annotated[Optional[str], typer.Option("--segment", help="Also break down by this column.")] = None,
+        segment: Annotated[str | None, typer.Option("--segment", help="Also break down by this column.")] = None,
         allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
         encoding: EncodingOpt = None, sheet: SheetOpt = None) -> None:
     """Net Promoter Score with its 95% interval: %promoters (9-10) − %detractors (0-6).
@@ -324,7 +324,8 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
     from rich.table import Table
 
     from voc import read_responses
-    from voc.metrics import nps as nps_score, nps_by
+    from voc.metrics import nps as nps_score
+    from voc.metrics import nps_by
 
     df = read_responses(input, columns=[score] + ([segment] if segment else []), encoding=encoding, sheet=_sheet(sheet))
     score = _col(df, score) or score
@@ -352,8 +353,8 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
 def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
             score: Annotated[str, typer.Option("--score", help="Score column (0-10 for NPS, 1-5 for CSAT).")] = "",
             metric: Annotated[Metric, typer.Option("--metric", help="nps or csat.")] = Metric.nps,
-            segment: Annotated[Optional[str], typer.Option("--segment", help="Also compute per value of this column.")] = None,
-            date: Annotated[Optional[str], typer.Option("--date", help="Date column: also compute per period.")] = None,
+            segment: Annotated[str | None, typer.Option("--segment", help="Also compute per value of this column.")] = None,
+            date: Annotated[str | None, typer.Option("--date", help="Date column: also compute per period.")] = None,
             period: PeriodOpt = Period.M, allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
             id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
             encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
@@ -391,10 +392,10 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
 
 @app.command()
 def report(input: InputArg, output: OutputOpt, text: TextOpt = None,
-           nps: Annotated[Optional[str], typer.Option("--nps", help="NPS column (0-10).")] = None,
-           csat: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (1-5).")] = None,
-           segment: Annotated[Optional[str], typer.Option("--segment", help="Segment column (channel, region, ...).")] = None,
-           date: Annotated[Optional[str], typer.Option("--date", help="Date column for the trend view.")] = None,
+           nps: Annotated[str | None, typer.Option("--nps", help="NPS column (0-10).")] = None,
+           csat: Annotated[str | None, typer.Option("--csat", help="CSAT column (1-5).")] = None,
+           segment: Annotated[str | None, typer.Option("--segment", help="Segment column (channel, region, ...).")] = None,
+           date: Annotated[str | None, typer.Option("--date", help="Date column for the trend view.")] = None,
            period: PeriodOpt = Period.M, allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
            title: Annotated[str, typer.Option("--title", help="Report title.")] = "Customer feedback drivers",
            id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,

@@ -48,7 +48,7 @@ class ScoreChecks:
     drop_invalid: bool = False
 
 
-_CHECKS: ContextVar[ScoreChecks] = ContextVar("voc_score_checks", default=ScoreChecks())
+_CHECKS: ContextVar[ScoreChecks] = ContextVar("voc_score_checks", default=ScoreChecks())  # noqa: B039 - frozen
 
 
 @contextmanager
