@@ -123,6 +123,7 @@ def test_a_csat_column_passed_as_nps_is_refused_unless_allowed() -> None:
     assert nps(five, allow_scale=True).value == pytest.approx(-100.0)
     assert nps(five.head(SCALE_CHECK_MIN - 1)).value == pytest.approx(-100.0)  # too few to judge
     assert nps(pd.Series([0, 5, 4, 3] * 6)).value == pytest.approx(-100.0)  # a 0 is off a 1-5 scale: NPS
+    assert nps(pd.Series([2] * 30 + [5] * 30)).value == pytest.approx(-100.0)  # two values: a bad month, no scale
 
 
 def test_score_checks_set_the_defaults_for_a_block() -> None:

@@ -36,7 +36,8 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 #: cells that say "no answer" in so many words: counted with the blanks, never as invalid scores
 NON_ANSWERS = frozenset({"n/a", "na", "-", "--", "—", "/", "无", "没有", "不适用", "不知道", "未填", "未作答",
                          "未回答", "跳过", "skip", "none", "null"})
-#: an NPS column needs at least this many answers before "all in 1-5 / 1-7" is taken for another scale
+#: an NPS column needs at least this many answers (and three different ones) before "all in 1-5 / 1-7" is
+#: taken for another scale
 SCALE_CHECK_MIN = 20
 
 
@@ -192,7 +193,7 @@ def parse_scores(values: pd.Series, *, low: int, high: int, name: str = "score",
                          f"pass drop_invalid=True to leave them out")
     valid = out[np.isfinite(out)]
     if (low, high) == (0, 10) and not allow_scale and len(valid) >= SCALE_CHECK_MIN and valid.min() >= 1 \
-            and valid.max() <= 7:
+            and valid.max() <= 7 and len(np.unique(valid)) >= 3:  # one or two values: no sign of a scale
         top, kind = (5, "CSAT") if valid.max() <= 5 else (7, "CES")
         raise InputError(f"{column} given as {param}= looks like a 1-{top} {kind} scale, not 0-10 {name}: all "
                          f"{len(valid)} answers lie between {int(valid.min())} and {int(valid.max())}; pass "
