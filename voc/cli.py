@@ -1,18 +1,24 @@
 """The ``voc`` command line: parse options -> one library call -> rich output -> exit code.
 
-User errors (a bad file, column, encoding or value) print one red line and exit 2; anything unexpected
-exits 1 with a short hint and no traceback (survey text is personal data: never dump locals).
+Usage errors (unknown command or option, missing argument; bare ``voc``) get typer's short message and
+exit 2. User errors (a bad file, column, encoding or value) and environment faults (a missing or
+read-only folder, a full disk) print one red line and exit 2; library errors name Python parameters
+(``score=``), which are shown as this CLI's flags (``--score``). Anything unexpected exits 1 with one line
+and the path of a private log file holding the traceback (survey text is personal data: never dump
+locals). Ctrl-C exits 130, SIGTERM 143, both through the same clean-up path.
 """
 from __future__ import annotations
 
+import enum
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from voc._cli_run import _check_dates, _check_output, _check_scores, _write
 
 app = typer.Typer(
     name="voc",
@@ -22,24 +28,65 @@ app = typer.Typer(
         "Example:  voc tag survey.xlsx --text 意见 -o tagged.xlsx"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
 err = Console(stderr=True)
+
+
+class Format(enum.StrEnum):
+    """``voc tag --format``."""
+
+    wide = "wide"
+    long = "long"
+
+
+class Metric(enum.StrEnum):
+    """``voc drivers --metric``."""
+
+    nps = "nps"
+    csat = "csat"
+
+
+class Period(enum.StrEnum):
+    """``--period``: calendar month, week or quarter (pandas periods)."""
+
+    M = "M"
+    W = "W"
+    Q = "Q"
+
+
 EARLY_WORKERS_BYTES = 200_000  #: `voc tag` starts its workers before reading inputs this big (thousands of rows)
 
 InputArg = Annotated[str, typer.Argument(help="Input file (.csv .tsv .xlsx .xls .jsonl .parquet) or - for stdin.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file; format from the extension (.csv .tsv .xlsx .jsonl .parquet), - for stdout.")]
-TextOpt = Annotated[Optional[str], typer.Option("--text", help="Column with the open-ended answer (name, or for 问卷星 exports the question number).")]
-IdOpt = Annotated[Optional[str], typer.Option("--id", help="Column with a respondent id (default: row number).")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
-ConvertOpt = Annotated[Optional[str], typer.Option("--convert", help="OpenCC conversion to the internal script: tw2sp (default: Traditional incl. Taiwan phrases → Simplified), t2s, hk2s, tw2s.")]
+TextOpt = Annotated[str | None, typer.Option("--text", help="Column with the open-ended answer (name, or for 问卷星 exports the question number).")]
+IdOpt = Annotated[str | None, typer.Option("--id", help="Column with a respondent id (default: row number).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Force the input encoding (default: detect UTF-8/GB18030/Big5).")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or number, 1 = first (default: the first).")]
+ConvertOpt = Annotated[str | None, typer.Option("--convert", help="OpenCC conversion to the internal script: tw2sp (default: Traditional incl. Taiwan phrases → Simplified), t2s, hk2s, tw2s.")]
 NoRedactOpt = Annotated[bool, typer.Option("--no-redact", help="Keep phone numbers, emails and ID/card numbers (redacted by default).")]
-CodeframeOpt = Annotated[Optional[Path], typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="Model directory written by `voc train`.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML file with voc settings (a \\[voc] table).")]
+CodeframeOpt = Annotated[Path | None, typer.Option("--codeframe", help="Codeframe TOML (default: the shipped lexicons/codeframe.toml).")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="Model directory written by `voc train`.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with voc settings (a \\[voc] table).")]
+PeriodOpt = Annotated[Period, typer.Option("--period", help="M (month), W (week) or Q (quarter) for --date.")]
+AllowScaleOpt = Annotated[bool, typer.Option("--allow-scale", help="Accept an NPS column whose answers all lie in 1-5 or 1-7.")]
+DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Leave out scores off the scale (counted) instead of stopping.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from voc import __version__
+
+        typer.echo(f"voc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version of voc and exit.")] = False) -> None:
+    pass
 
 
 def _config(config: Path | None = None, **overrides: Any) -> Any:
@@ -86,6 +133,7 @@ def normalise(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOp
     from voc import Normaliser, write_frame
     from voc.normalise import normalise_frame
 
+    _check_output(output)
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None)
     norm = Normaliser(cfg)
     rows = 0
@@ -100,14 +148,14 @@ def normalise(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOp
                 bar.advance(task, len(chunk))
                 yield normalise_frame(chunk, text=col, normaliser=norm)
 
-    write_frame(chunks(), output)
+    _write(write_frame, chunks(), output)
     _done(output, rows, "normalised")
 
 
 @app.command()
 def segment(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = None,
             encoding: EncodingOpt = None, sheet: SheetOpt = None, convert: ConvertOpt = None,
-            no_redact: NoRedactOpt = False, user_dict: Annotated[Optional[Path], typer.Option("--user-dict", help="Extra jieba user dictionary (word [freq] [tag] per line).")] = None,
+            no_redact: NoRedactOpt = False, user_dict: Annotated[Path | None, typer.Option("--user-dict", help="Extra jieba user dictionary (word [freq] [tag] per line).")] = None,
             config: ConfigOpt = None) -> None:
     """Segment text into words (jieba + voc's domain dictionary) after normalising it.
 
@@ -118,6 +166,7 @@ def segment(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt 
     from voc import Normaliser, Segmenter, write_frame
     from voc.pipeline import segment_texts
 
+    _check_output(output)
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None, user_dict=user_dict)
     norm, seg = Normaliser(cfg), Segmenter(cfg)
     rows = 0
@@ -132,17 +181,17 @@ def segment(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt 
                 bar.advance(task, len(chunk))
                 yield segment_texts(chunk, text=col, normaliser=norm, segmenter=seg)
 
-    write_frame(chunks(), output)
+    _write(write_frame, chunks(), output)
     _done(output, rows, "segmented")
 
 
 @app.command()
 def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = None,
         codeframe: CodeframeOpt = None, model: ModelOpt = None,
-        format: Annotated[str, typer.Option("--format", help="wide: one row per response (default); long: one row per mention.")] = "wide",
+        format: Annotated[Format, typer.Option("--format", help="wide: one row per response (default); long: one row per mention.")] = Format.wide,
         encoding: EncodingOpt = None, sheet: SheetOpt = None, convert: ConvertOpt = None,
         no_redact: NoRedactOpt = False,
-        workers: Annotated[int, typer.Option("--workers", help="Processes to use (0 = all cores for large files).")] = 0,
+        workers: Annotated[int, typer.Option("--workers", min=0, help="Processes to use (0 = all cores for large files).")] = 0,
         config: ConfigOpt = None) -> None:
     """Tag driver themes (logistics, price, service, product, ...) with sentiment overall and per theme.
 
@@ -153,11 +202,13 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
     """
     from voc import Pipeline
 
+    _check_output(output)
+    layout = format.value
     cfg = _config(config, convert=convert, redact_pii=False if no_redact else None, codeframe=codeframe,
                   model_dir=model)
     pipe = Pipeline(cfg)
-    pipe.theme_ids  # load and validate the codeframe/model before reading any data
-    if format == "wide" and workers != 1 and _big_input(input):
+    _ = pipe.theme_ids  # load and validate the codeframe/model before reading any data
+    if layout == "wide" and workers != 1 and _big_input(input):
         pipe.start_workers(workers)  # warm and forked before this process imports pandas and reads the input
     _freeze_heap()
     from voc import write_frame
@@ -174,11 +225,11 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
     def chunks() -> Iterator[Any]:
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=None)
-            yield from pipe.tag_frames(frames(), text=lambda chunk: _resolve_text(chunk, text), format=format,
+            yield from pipe.tag_frames(frames(), text=lambda chunk: _resolve_text(chunk, text), format=layout,
                                        workers=workers, progress=lambda n: bar.advance(task, n))
 
     try:
-        write_frame(chunks(), output)
+        _write(write_frame, chunks(), output)
     finally:
         pipe.close()
     _done(output, rows, "tagged")
@@ -188,7 +239,7 @@ def tag(input: InputArg, output: OutputOpt, text: TextOpt = None, id: IdOpt = No
 def train(input: InputArg, output: OutputOpt,
           text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
           themes: Annotated[str, typer.Option("--themes", help="Column with ';'-joined theme ids (empty: none).")] = "themes",
-          overall: Annotated[Optional[str], typer.Option("--overall", help="Overall sentiment column (default: overall or label when present).")] = None,
+          overall: Annotated[str | None, typer.Option("--overall", help="Overall sentiment column (default: overall or label when present).")] = None,
           encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
     """Train theme (and sentiment) models on your own labelled feedback.
 
@@ -199,7 +250,12 @@ def train(input: InputArg, output: OutputOpt,
     """
     from voc import read_responses
     from voc import train as fit
+    from voc.errors import InputError
 
+    if Path(output).exists() and not Path(output).is_dir():
+        raise InputError(f"-o {output} is an existing file, and voc train writes a model folder: "
+                         "choose a new folder name (or remove the file)")
+    _check_output(output)
     cfg = _config(config)
     df = read_responses(input, text=text, columns=[themes], encoding=encoding, sheet=_sheet(sheet))
     with err.status("training…"):
@@ -211,7 +267,7 @@ def train(input: InputArg, output: OutputOpt,
 def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <theme> sentiment columns, overall.")],
           text: Annotated[str, typer.Option("--text", help="Text column.")] = "text",
           id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None, convert: ConvertOpt = None,
-          errors_out: Annotated[Optional[str], typer.Option("--errors", help="Also write the misclassified rows here.")] = None,
+          errors_out: Annotated[str | None, typer.Option("--errors", help="Also write the misclassified rows here.")] = None,
           config: ConfigOpt = None) -> None:
     """Score the tagger on a labelled gold file: per-theme P/R/F1 and sentiment accuracy.
 
@@ -221,6 +277,8 @@ def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <th
 
     from voc import Pipeline, evaluate, read_responses
 
+    if errors_out:
+        _check_output(errors_out)
     cfg = _config(config, convert=convert, codeframe=codeframe, model_dir=model)
     df = read_responses(gold, text=text, id=id, columns=["themes"])
     pipe = Pipeline(cfg)
@@ -248,16 +306,18 @@ def eval_(gold: Annotated[str, typer.Argument(help="Gold file: text, themes, <th
         from voc import write_frame
 
         wrong = tagged[(df["themes"].fillna("") != tagged["themes"])]
-        write_frame(wrong, errors_out)
+        _write(write_frame, wrong, errors_out)
 
 
 @app.command()
 def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Column with the 0-10 likelihood-to-recommend answer.")],
-        segment: Annotated[Optional[str], typer.Option("--segment", help="Also break down by this column.")] = None,
+        segment: Annotated[str | None, typer.Option("--segment", help="Also break down by this column.")] = None,
+        allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
         encoding: EncodingOpt = None, sheet: SheetOpt = None) -> None:
     """Net Promoter Score with its 95% interval: %promoters (9-10) − %detractors (0-6).
 
-    Blank answers are excluded (never counted as 0); invalid ones (N/A, 11, 十一) are reported.
+    Blank answers (and N/A, 不适用) are excluded and counted, never counted as 0; "10分", "１０" and "十" are
+    read; values off the scale (11, 十一) stop with their rows unless --drop-invalid is given.
 
     Example:  voc nps survey.csv --score nps --segment region
     """
@@ -269,7 +329,7 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
 
     df = read_responses(input, columns=[score] + ([segment] if segment else []), encoding=encoding, sheet=_sheet(sheet))
     score = _col(df, score) or score
-    result = nps_score(df[score])
+    result = nps_score(df[score], allow_scale=allow_scale, drop_invalid=drop_invalid)
     out = Console()
     out.print(f"[bold]{result.label()}[/]")
     shares = result.shares
@@ -279,7 +339,8 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
     for w in result.warnings:
         err.print(f"[yellow]note:[/] {w}")
     if segment:
-        table_df = nps_by(df, score=score, by=_col(df, segment) or segment)
+        table_df = nps_by(df, score=score, by=_col(df, segment) or segment, allow_scale=allow_scale,
+                          drop_invalid=drop_invalid)
         table = Table(title=f"NPS by {segment}")
         for col in table_df.columns:
             table.add_column(str(col))
@@ -291,10 +352,10 @@ def nps(input: InputArg, score: Annotated[str, typer.Option("--score", help="Col
 @app.command()
 def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
             score: Annotated[str, typer.Option("--score", help="Score column (0-10 for NPS, 1-5 for CSAT).")] = "",
-            metric: Annotated[str, typer.Option("--metric", help="nps or csat.")] = "nps",
-            segment: Annotated[Optional[str], typer.Option("--segment", help="Also compute per value of this column.")] = None,
-            date: Annotated[Optional[str], typer.Option("--date", help="Date column: also compute per period.")] = None,
-            period: Annotated[str, typer.Option("--period", help="M (month) or W (week) for --date.")] = "M",
+            metric: Annotated[Metric, typer.Option("--metric", help="nps or csat.")] = Metric.nps,
+            segment: Annotated[str | None, typer.Option("--segment", help="Also compute per value of this column.")] = None,
+            date: Annotated[str | None, typer.Option("--date", help="Date column: also compute per period.")] = None,
+            period: PeriodOpt = Period.M, allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
             id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
             encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
     """What moves NPS or CSAT: impact, gap with 95% CI, significance and relative importance per theme.
@@ -305,34 +366,37 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
     """
     from voc import Pipeline, driver_table, read_responses, write_frame
     from voc.errors import InputError
+    from voc.metrics import score_checks
 
     if not score:
         raise InputError("--score is required: the column with the NPS (0-10) or CSAT (1-5) answer")
-    if metric not in ("nps", "csat"):
-        raise InputError(f"--metric must be nps or csat, not {metric!r}")
-    cfg = _config(config, codeframe=codeframe, model_dir=model, period=period)
+    _check_output(output)
+    cfg = _config(config, codeframe=codeframe, model_dir=model, period=period.value)
     df = read_responses(input, text=text, id=id, columns=[c for c in (score, segment, date) if c], encoding=encoding,
                         sheet=_sheet(sheet))
+    _check_scores(df, [("score", _col(df, score), metric.value)], cfg, allow_scale=allow_scale, drop_invalid=drop_invalid)
+    _check_dates(df, _col(df, date))
     if "themes" not in df.columns:
         col = _require_text(df, text)
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=len(df))
             df = Pipeline(cfg).tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
-    table = driver_table(df, score=_col(df, score), metric=metric, segment=_col(df, segment), date=_col(df, date),
-                         period=period, config=cfg)
+    with score_checks(allow_scale=True, drop_invalid=drop_invalid):  # the whole column passed the checks above
+        table = driver_table(df, score=_col(df, score) or score, metric=metric.value, segment=_col(df, segment),
+                             date=_col(df, date), period=period.value, config=cfg)
     if table.empty and table.attrs.get("explanation"):
         err.print(f"[yellow]note:[/] {table.attrs['explanation']}")
-    write_frame(table, output)
+    _write(write_frame, table, output)
     _done(output, len(table), "driver rows")
 
 
 @app.command()
 def report(input: InputArg, output: OutputOpt, text: TextOpt = None,
-           nps: Annotated[Optional[str], typer.Option("--nps", help="NPS column (0-10).")] = None,
-           csat: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (1-5).")] = None,
-           segment: Annotated[Optional[str], typer.Option("--segment", help="Segment column (channel, region, ...).")] = None,
-           date: Annotated[Optional[str], typer.Option("--date", help="Date column for the trend view.")] = None,
-           period: Annotated[str, typer.Option("--period", help="M (month) or W (week).")] = "M",
+           nps: Annotated[str | None, typer.Option("--nps", help="NPS column (0-10).")] = None,
+           csat: Annotated[str | None, typer.Option("--csat", help="CSAT column (1-5).")] = None,
+           segment: Annotated[str | None, typer.Option("--segment", help="Segment column (channel, region, ...).")] = None,
+           date: Annotated[str | None, typer.Option("--date", help="Date column for the trend view.")] = None,
+           period: PeriodOpt = Period.M, allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
            title: Annotated[str, typer.Option("--title", help="Report title.")] = "Customer feedback drivers",
            id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
            encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
@@ -344,20 +408,26 @@ def report(input: InputArg, output: OutputOpt, text: TextOpt = None,
     """
     from voc import analyse, read_responses
     from voc.errors import InputError
+    from voc.metrics import score_checks
 
     if Path(output).suffix.lower() not in (".html", ".htm", ".xlsx", ".md"):
         raise InputError(f"report output must end in .html, .xlsx or .md, not {output!r}")
-    cfg = _config(config, codeframe=codeframe, model_dir=model, period=period)
+    _check_output(output)
+    cfg = _config(config, codeframe=codeframe, model_dir=model, period=getattr(period, "value", period))
     wanted = [c for c in (nps, csat, segment, date) if c]
     df = read_responses(input, text=text, id=id, columns=wanted, encoding=encoding, sheet=_sheet(sheet))
     col = _require_text(df, text)
-    with _progress("tag") as bar:
-        task = bar.add_task("tag", total=len(df))
-        result = analyse(df, text=col, nps=_col(df, nps), csat=_col(df, csat), segment=_col(df, segment),
-                         date=_col(df, date), config=cfg, title=title,
-                         source=Path(input).name if input != "-" else "stdin",
-                         progress=lambda n: bar.advance(task, n))
-    result.report.save(output)
+    _check_scores(df, [("nps", _col(df, nps), "nps"), ("csat", _col(df, csat), "csat")], cfg,
+                  allow_scale=allow_scale, drop_invalid=drop_invalid)
+    _check_dates(df, _col(df, date))
+    with score_checks(allow_scale=True, drop_invalid=drop_invalid):  # the whole columns passed the checks above
+        with _progress("tag") as bar:
+            task = bar.add_task("tag", total=len(df))
+            result = analyse(df, text=col, nps=_col(df, nps), csat=_col(df, csat), segment=_col(df, segment),
+                             date=_col(df, date), config=cfg, title=title,
+                             source=Path(input).name if input != "-" else "stdin",
+                             progress=lambda n: bar.advance(task, n))
+        _write(lambda report, path: report.save(path), result.report, output)  # segment tables parse scores too
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)
     _done(output, len(df), "report of")
@@ -376,7 +446,8 @@ def demo(output: Annotated[str, typer.Option("--output", "-o", help="Where to wr
         raise InputError("the bundled demo survey (corpora/demo_survey.csv) is not available in this installation; "
                          "run voc demo from a clone of the repository")
     report(str(survey), output, text="comment", nps="nps", csat="csat", segment="region", date="submitted_at",
-           period="M", title="鲜到家 customer survey: what drives NPS and CSAT", id="id", codeframe=None, model=None,
+           period=Period.M, allow_scale=False, drop_invalid=True,  # the demo plants a few 11s: left out, counted
+           title="鲜到家 customer survey: what drives NPS and CSAT", id="id", codeframe=None, model=None,
            encoding=None, sheet=None, config=None)
     err.print(f"open {Path(output).resolve()} in a browser")
 
@@ -423,39 +494,7 @@ def _require_text(chunk: Any, text: str | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``voc`` console script."""
-    import gc
+    """Entry point of the ``voc`` console script: always exits (0 ok, 1 bug, 2 usage/user error, 130/143)."""
+    from voc._cli_run import run
 
-    from voc._parallel import GC_THRESHOLDS
-    from voc.errors import VocError
-
-    gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
-
-    try:
-        code = app(args=argv, standalone_mode=False)  # typer turns Ctrl-C into a returned 130
-        if code == 130:
-            err.print("interrupted")
-        sys.exit(code if isinstance(code, int) else 0)
-    except VocError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback at the user
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {str(exc)[:300]}", highlight=False)
-        err.print("This is a bug in voc. Re-run with VOC_DEBUG=1 for details and report it.")
-        if os.environ.get("VOC_DEBUG"):
-            raise
-        sys.exit(1)
+    run(app, argv, err)

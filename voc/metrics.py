@@ -1,8 +1,10 @@
 """Survey metrics as pure functions on Series: NPS, CSAT, CES and the loyalty formulas.
 
-Scores are parsed strictly: "10", "10分", "１０", " 9 ", "9.0" are read; "N/A", "十一", "11", "-1", "9.5" are
-invalid, reported (count and examples) and excluded; blanks are missing and excluded. A missing answer
-is never counted as 0, and passives stay in the NPS denominator.
+Scores are parsed strictly: "10", "10分", "１０", " 9 ", "9.0", "十", "十分" are read; blanks and "no answer"
+cells ("N/A", "不适用") are missing, excluded and counted. A column that is mostly text, values off the
+scale ("十一", "11", "-1", "9.5") and a 1-5/1-7 column passed as NPS raise InputError naming the column,
+the caller's parameter and the rows, unless ``drop_invalid=True`` (excluded and counted) or
+``allow_scale=True``. A missing answer is never counted as 0, and passives stay in the NPS denominator.
 
 Example:
     >>> import pandas as pd
@@ -14,6 +16,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +27,50 @@ from scipy import stats
 
 from voc.errors import InputError
 
-_NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:分|points?|pts?)?\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(?:分|points?|pts?)?$", re.IGNORECASE)
+#: Chinese numerals up to 99, optionally with 分 ("points"): 十 and 十分 are 10. A cell that is exactly
+#: "十分" is read as "10 points" (in a score column it is an answer, not the adverb "very"); "十分满意"
+#: (very satisfied) is not a number and is reported.
+_HANZI = re.compile(r"^([零〇一二两三四五六七八九]?十?[一二三四五六七八九]?|[零〇])\s*分?$")
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: cells that say "no answer" in so many words: counted with the blanks, never as invalid scores
+NON_ANSWERS = frozenset({"n/a", "na", "-", "--", "—", "/", "无", "没有", "不适用", "不知道", "未填", "未作答",
+                         "未回答", "跳过", "skip", "none", "null"})
+#: an NPS column needs at least this many answers (and three different ones) before "all in 1-5 / 1-7" is
+#: taken for another scale
+SCALE_CHECK_MIN = 20
+
+
+@dataclass(frozen=True)
+class ScoreChecks:
+    """How strict :func:`parse_scores` is when a call does not say (see :func:`score_checks`)."""
+
+    allow_scale: bool = False
+    drop_invalid: bool = False
+
+
+_CHECKS: ContextVar[ScoreChecks] = ContextVar("voc_score_checks", default=ScoreChecks())  # noqa: B039 - frozen
+
+
+@contextmanager
+def score_checks(*, allow_scale: bool = False, drop_invalid: bool = False) -> Iterator[ScoreChecks]:
+    """Set the defaults of ``allow_scale`` / ``drop_invalid`` for every score parsed inside the block.
+
+    For code that calls :func:`driver_table` or :func:`analyse`, which parse scores several times
+    (whole column, then per segment and period). Thread- and task-local (a ContextVar), like
+    ``decimal.localcontext``.
+
+    Example:
+        >>> with score_checks(drop_invalid=True):
+        ...     nps(pd.Series([10, 11, 9])).n
+        2
+    """
+    checks = ScoreChecks(allow_scale=allow_scale, drop_invalid=drop_invalid)
+    token = _CHECKS.set(checks)
+    try:
+        yield checks
+    finally:
+        _CHECKS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -46,38 +94,124 @@ class ParsedScores:
         return "; ".join(parts)
 
 
-def parse_scores(values: pd.Series, *, low: int, high: int, name: str = "score") -> ParsedScores:
-    """Read integer scores in [low, high]; blanks are missing, anything else that is not such a score is invalid.
+def read_score(value: object) -> float | None:
+    """One answer as a number ("10", "10分", "１０", "十", "9.0"), or None when it is not a number.
 
     Example:
-        >>> p = parse_scores(pd.Series(["10分", "N/A", "", "11", "7"]), low=0, high=10)
-        >>> p.values.tolist()[:1], p.n_valid, p.n_missing, p.n_invalid
-        ([10.0], 2, 1, 2)
+        >>> read_score("十分"), read_score("１０"), read_score("十分满意")
+        (10.0, 10.0, None)
     """
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = _NUMBER.match(text)
+    if m:
+        return float(m.group(1))
+    m = _HANZI.match(text)
+    if not m or not m.group(1):
+        return None
+    word = m.group(1)
+    if "十" not in word:
+        return float(_DIGITS[word]) if len(word) == 1 else None
+    tens, _, ones = word.partition("十")
+    return float(_DIGITS.get(tens, 1) * 10 + _DIGITS.get(ones, 0))
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        return not text or text.lower() in NON_ANSWERS
+    return False
+
+
+def _row(label: object, position: int) -> str:
+    """Where a value is, for a human: 'row 17' (1-based) for a default index, else the index label."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        return f"row {int(label) + 1}"
+    return f"row {position + 1} (index {label!r})"
+
+
+def _show(value: object, width: int = 24) -> str:
+    text = str(value)
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def parse_scores(values: pd.Series, *, low: int, high: int, name: str = "score", param: str = "score",
+                 allow_scale: bool | None = None, drop_invalid: bool | None = None) -> ParsedScores:
+    """Read whole-number scores in [low, high]; blanks (and "N/A", "不适用", ...) are missing.
+
+    Args:
+        values: the answers as given (numbers or text such as "10分", "１０", "十").
+        low, high: the scale (0-10 for NPS, 1-5 for CSAT).
+        name: the metric, for messages ("NPS"); param: the caller's parameter that named the column.
+        allow_scale: accept a 0-10 column whose answers all lie in 1-5 or 1-7 (else: InputError, it
+            looks like a CSAT/CES column passed as NPS).
+        drop_invalid: leave out values off the scale, counted in ``n_invalid`` (else: InputError
+            listing them with their rows).
+        ``None`` takes the setting of the enclosing :func:`score_checks` block (default: strict).
+
+    Raises:
+        InputError: the column is not numeric (most answers are not numbers), has invalid values
+            and ``drop_invalid`` is off, or looks like another scale and ``allow_scale`` is off.
+
+    Example:
+        >>> p = parse_scores(pd.Series(["10分", "N/A", "", "11", "7"]), low=0, high=10, drop_invalid=True)
+        >>> p.values.tolist()[:1], p.n_valid, p.n_missing, p.n_invalid
+        ([10.0], 2, 2, 1)
+    """
+    checks = _CHECKS.get()
+    allow_scale = checks.allow_scale if allow_scale is None else allow_scale
+    drop_invalid = checks.drop_invalid if drop_invalid is None else drop_invalid
     out = np.full(len(values), np.nan)
-    n_missing = n_invalid = 0
-    examples: list[str] = []
-    for k, v in enumerate(values.tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+    n_missing = 0
+    not_numbers: list[str] = []
+    off_scale: list[str] = []
+    for k, (label, v) in enumerate(zip(values.index, values.tolist(), strict=True)):
+        if _is_blank(v):
             n_missing += 1
             continue
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            num: float | None = float(v)
+        num = read_score(v)
+        if num is None or math.isnan(num):
+            not_numbers.append(f"{_row(label, k)}: {_show(v)}")
+        elif num != int(num) or not low <= num <= high:
+            off_scale.append(f"{_row(label, k)}: {_show(v)}")
         else:
-            text = unicodedata.normalize("NFKC", str(v)).strip()
-            if not text:
-                n_missing += 1
-                continue
-            m = _NUMBER.match(text)
-            num = float(m.group(1)) if m else None
-        if num is None or num != int(num) or not low <= num <= high:
-            n_invalid += 1
-            if len(examples) < 5:
-                examples.append(f"row {k + 1}: {str(v)!r}")
-            continue
-        out[k] = num
+            out[k] = num
+    column = f"column {str(values.name)!r}" if values.name is not None else "the column"
+    answered = len(values) - n_missing
+    if not_numbers and len(not_numbers) * 2 > answered:
+        raise InputError(f"{column} given as {param}= is not a numeric {name} score: {len(not_numbers)} of "
+                         f"{answered} answers are not numbers ({', '.join(not_numbers[:3])}); pass the column "
+                         f"that holds the {low}-{high} answers as {param}=")
+    invalid = sorted(not_numbers + off_scale, key=lambda s: int(re.findall(r"\d+", s)[0]))
+    if invalid and not drop_invalid:
+        more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
+        raise InputError(f"{column} given as {param}= has {len(invalid)} {name} value(s) that are not whole "
+                         f"numbers from {low} to {high}: {', '.join(invalid[:5])}{more}; correct them, or "
+                         f"pass drop_invalid=True to leave them out")
+    valid = out[np.isfinite(out)]
+    if (low, high) == (0, 10) and not allow_scale and len(valid) >= SCALE_CHECK_MIN and valid.min() >= 1 \
+            and valid.max() <= 7 and len(np.unique(valid)) >= 3:  # one or two values: no sign of a scale
+        top, kind = (5, "CSAT") if valid.max() <= 5 else (7, "CES")
+        raise InputError(f"{column} given as {param}= looks like a 1-{top} {kind} scale, not 0-10 {name}: all "
+                         f"{len(valid)} answers lie between {int(valid.min())} and {int(valid.max())}; pass "
+                         f"the 0-10 column, or allow_scale=True if these really are 0-10 answers")
     series = pd.Series(out, index=values.index, name=values.name)
-    return ParsedScores(series, int(np.isfinite(out).sum()), n_missing, n_invalid, tuple(examples), name)
+    return ParsedScores(series, len(valid), n_missing, len(invalid), tuple(invalid[:5]), name)
+
+
+def csat_bands(scores: np.ndarray, *, scale: int = 5, top_box: int = 2,
+               bottom_box: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of satisfied (top ``top_box`` boxes) and dissatisfied (bottom ``bottom_box``) CSAT answers.
+
+    Example:
+        >>> top, bottom = csat_bands(np.array([5.0, 3.0, 1.0]))
+        >>> top.tolist(), bottom.tolist()
+        ([True, False, False], [False, False, True])
+    """
+    return scores > scale - top_box, scores <= bottom_box
 
 
 @dataclass(frozen=True)
@@ -138,14 +272,19 @@ def _valid(parsed: ParsedScores, metric: str) -> tuple[np.ndarray, list[str], Sc
                               invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
 
 
-def nps(scores: pd.Series, *, promoter_min: int = 9, detractor_max: int = 6, confidence: float = 0.95) -> Score:
+def nps(scores: pd.Series, *, promoter_min: int = 9, detractor_max: int = 6, confidence: float = 0.95,
+        param: str = "score", allow_scale: bool | None = None, drop_invalid: bool | None = None) -> Score:
     """Net Promoter Score: %promoters (9-10) − %detractors (0-6) over valid answers, with a normal interval.
+
+    Passives (7-8) stay in the denominator. ``param``, ``allow_scale`` and ``drop_invalid`` as in
+    :func:`parse_scores` (which raises InputError on a text column, values off the scale or a 1-5 column).
 
     Example:
         >>> nps(pd.Series([9, 9, 7, 3, None])).value
         25.0
     """
-    parsed = parse_scores(pd.Series(scores), low=0, high=10, name="NPS")
+    parsed = parse_scores(pd.Series(scores), low=0, high=10, name="NPS", param=param, allow_scale=allow_scale,
+                          drop_invalid=drop_invalid)
     a, warnings, empty = _valid(parsed, "nps")
     if empty is not None:
         return empty
@@ -169,7 +308,8 @@ def nps(scores: pd.Series, *, promoter_min: int = 9, detractor_max: int = 6, con
                  invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
 
 
-def csat(scores: pd.Series, *, scale: int = 5, top_box: int = 2, confidence: float = 0.95) -> Score:
+def csat(scores: pd.Series, *, scale: int = 5, top_box: int = 2, confidence: float = 0.95, param: str = "score",
+         drop_invalid: bool | None = None) -> Score:
     """CSAT: % of answers in the top ``top_box`` boxes of a 1..``scale`` scale, with a Wilson interval.
 
     Example:
@@ -178,7 +318,7 @@ def csat(scores: pd.Series, *, scale: int = 5, top_box: int = 2, confidence: flo
     """
     from statsmodels.stats.proportion import proportion_confint
 
-    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CSAT")
+    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CSAT", param=param, drop_invalid=drop_invalid)
     a, warnings, empty = _valid(parsed, "csat")
     if empty is not None:
         return empty
@@ -194,16 +334,18 @@ def csat(scores: pd.Series, *, scale: int = 5, top_box: int = 2, confidence: flo
                  n_invalid=parsed.n_invalid, invalid_examples=parsed.invalid_examples, warnings=tuple(warnings))
 
 
-def csat_mean(scores: pd.Series, *, scale: int = 5, confidence: float = 0.95) -> Score:
+def csat_mean(scores: pd.Series, *, scale: int = 5, confidence: float = 0.95, param: str = "score",
+              drop_invalid: bool | None = None) -> Score:
     """Mean satisfaction on 1..scale with a t-interval (labelled as a mean, not a CSAT percentage)."""
-    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CSAT")
+    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CSAT", param=param, drop_invalid=drop_invalid)
     a = parsed.values.dropna().to_numpy()
     return _mean_score("csat_mean", a, parsed, confidence)
 
 
-def ces(scores: pd.Series, *, scale: int = 7, confidence: float = 0.95) -> Score:
+def ces(scores: pd.Series, *, scale: int = 7, confidence: float = 0.95, param: str = "score",
+        drop_invalid: bool | None = None) -> Score:
     """Customer Effort Score on 1..scale: the mean (value) plus %agree (6-7) − %disagree (1-3) in shares."""
-    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CES")
+    parsed = parse_scores(pd.Series(scores), low=1, high=scale, name="CES", param=param, drop_invalid=drop_invalid)
     a = parsed.values.dropna().to_numpy()
     score = _mean_score("ces", a, parsed, confidence)
     if len(a):
@@ -226,12 +368,18 @@ def _mean_score(metric: str, a: np.ndarray, parsed: ParsedScores, confidence: fl
                  n_invalid=parsed.n_invalid, invalid_examples=parsed.invalid_examples, warnings=warnings)
 
 
-def nps_by(df: pd.DataFrame, *, score: str, by: str) -> pd.DataFrame:
-    """NPS per group plus an 'All' row recomputed from all respondents (never an average of groups)."""
+def nps_by(df: pd.DataFrame, *, score: str, by: str, allow_scale: bool | None = None,
+           drop_invalid: bool | None = None) -> pd.DataFrame:
+    """NPS per group plus an 'All' row recomputed from all respondents (never an average of groups).
+
+    The whole column is checked first (see :func:`parse_scores`); the scale check is not repeated on
+    the groups, where a small group of low scores is no sign of another scale.
+    """
+    whole = nps(df[score], allow_scale=allow_scale, drop_invalid=drop_invalid)
     rows = []
     groups = [(str(k), g) for k, g in df.groupby(df[by].fillna("(blank)").astype(str), sort=True)]
-    for key, g in [*groups, ("All", df)]:
-        s = nps(g[score])
+    for key, s in [*((k, nps(g[score], allow_scale=True, drop_invalid=drop_invalid)) for k, g in groups),
+                   ("All", whole)]:
         rows.append({by: key, "n": s.n, "nps": s.value, "ci_low": s.ci_low, "ci_high": s.ci_high,
                      "promoters": s.shares.get("promoters"), "passives": s.shares.get("passives"),
                      "detractors": s.shares.get("detractors")})
