@@ -1,0 +1,301 @@
+"""Driver impact corrected for tagging error: a hand-labelled sample and prediction-powered inference.
+
+The plain driver table (:mod:`voc.drivers`) treats the tagger's mentions as the truth, so its interval
+covers sampling noise only. Here a random sample of the rows is labelled by hand and every impact gets an
+estimate and an interval that stay valid however good or bad the tagger is on this survey.
+
+Notation: N rows with a valid score; on each, ``c`` = the score contribution (NPS +100/0/−100, CSAT
+100/0, observed everywhere), ``f`` = the tagger's 0/1 mention of a theme × polarity, ``Y`` = the true
+mention (from the labels; known on the labelled rows L only), ``R`` = 1 on labelled rows, ``π`` = each
+row's inclusion probability in the sample (n/N for a simple random sample), ``w = 1/π``.
+
+Estimand (the same leave-one-out impact as the plain table, with true mentions)::
+
+    impact = E[c] − E[c | Y = 0] = g(μ_c, μ_m, μ_cm) = μ_c − (μ_c − μ_cm) / (1 − μ_m),
+    μ_c = E[c],  μ_m = E[Y],  μ_cm = E[c·Y].
+
+μ_c needs no tagger (mean of c over all N rows). μ_m and μ_cm are PPI++ means (Angelopoulos, Duchi, Zrnic
+2023), with predictions F = (f, c·f) for the labels (Y, c·Y)::
+
+    θ̂_k(λ_k) = λ_k · mean_N(F_k) + Σ_L w (Y_k − λ_k F_k) / Σ_L w          (Hájek-weighted rectifier)
+
+unbiased to first order for every λ_k, because the labelled rows are a probability sample of the N rows.
+Variance: the estimate of (μ_c, μ_m, μ_cm) is the mean over ALL N rows of the per-row vector ψ (its
+linearisation), which also accounts for the labelled rows being part of the N rows::
+
+    ψ_i = (c_i,  λ F_i + ρ + R_i w̃_i (Y_i − λ F_i − ρ)),   w̃ = w · N / Σ_L w,   ρ = the rectifier,
+
+so Cov(θ̂) ≈ Cov_N(ψ) / N (sample covariance over the N rows; every ψ_i is observed). Delta method:
+Var(impact) ≈ aᵀ Cov(θ̂) a with a = ∇g = (−μ_m/(1−μ_m), −(μ_c − μ_cm)/(1−μ_m)², 1/(1−μ_m)).
+Power tuning: aᵀψ_i is affine in λ = (λ_m, λ_cm), so its sample variance is a quadratic in λ; λ is the
+minimiser over the box [0, 1]² (λ = 0: labels only, plus μ_c from all rows; λ = 1: plain PPI). The
+interval is impact ± 1.96 · SE: it covers the survey population's impact (the quantity the plain
+bootstrap interval is for, with true mentions instead of the tagger's) with 95% probability over both the
+respondents and the labelled sample. The simulation in tests/test_validated.py checks this, also with
+stratified (unequal) inclusion probabilities; for a stratified sample the interval treats the design as
+Poisson sampling with the recorded π, which is slightly conservative.
+
+``tagger_precision`` = Σ_L w f Y / Σ_L w f and ``tagger_recall`` = Σ_L w f Y / Σ_L w Y on the labelled rows.
+A row whose labelled rows hold fewer than :data:`MIN_LABELLED` true mentions gets a ``validated_note``
+instead of a number.
+
+Example:
+    >>> labels = read_labels("labels.xlsx", theme_ids=["logistics", "price"])  # doctest: +SKIP
+    >>> validated_table(tagged, labels, score="nps")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from voc import schema
+from voc.config import Config
+from voc.errors import InputError
+
+MIN_LABELLED = 10  #: fewer true mentions than this among the labelled rows: no validated figure
+INCLUSION_PROBABILITY = "inclusion_probability"
+LABEL_POLARITIES: tuple[str, ...] = ("positive", "negative", "neutral")
+VALIDATED_COLUMNS = ["impact_validated", "impact_validated_ci_low", "impact_validated_ci_high", "n_validated",
+                     "tagger_precision", "tagger_recall", "validated_note"]
+_Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Hand labels read by :func:`read_labels`.
+
+    ``frame`` has one row per labelled response: ``id`` (str), ``themes`` (frozenset of theme ids, with
+    sub-theme ids such as ``logistics.packaging`` and their parent theme), one polarity column per
+    top-level theme ('' when not mentioned), ``overall`` and ``inclusion_probability`` (NaN when the file
+    has none: then the sample is taken as a simple random sample).
+    """
+
+    frame: pd.DataFrame
+    theme_ids: tuple[str, ...]
+    source: str = "labels"
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def has_subthemes(self) -> set[str]:
+        """Top-level themes for which the labels list at least one sub-theme id."""
+        return {t.split(".", 1)[0] for ts in self.frame["themes"] for t in ts if "." in t}
+
+
+def read_labels(source: str | Path | pd.DataFrame, *, theme_ids: Sequence[str], id: str = "id") -> Labels:
+    """Read a hand-labelled sheet (CSV or Excel from :func:`voc.sampling.write_label_sheet`, or a frame).
+
+    Every row counts as labelled; a blank ``themes`` cell means "no theme". A theme listed in ``themes``
+    without a polarity counts for the "any" rows only.
+
+    Raises:
+        InputError: empty file, no id column, duplicate ids, no ``themes`` column and no theme column, a
+            polarity that is not positive/negative/neutral/blank, or a bad inclusion probability.
+    """
+    name = "labels" if isinstance(source, pd.DataFrame) else str(source)
+    df = source.copy() if isinstance(source, pd.DataFrame) else _read_file(Path(source))
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise InputError(f"{name} has no labelled rows; expected one row per labelled response. "
+                         "Fill in the sheet from voc.sampling.write_label_sheet")
+    theme_ids = tuple(theme_ids)
+    if "themes" not in df.columns and not any(t in df.columns for t in theme_ids):
+        raise InputError(f"{name} has no 'themes' column and no theme column ({', '.join(theme_ids)}); "
+                         f"columns are: {', '.join(df.columns)}. Label with the sheet from write_label_sheet")
+    if id not in df.columns:
+        raise InputError(schema.missing_column_message(id, list(df.columns), source=name, option="id="))
+    ids = df[id].map(_cell).str.strip()
+    dup = ids[ids.duplicated(keep=False) & (ids != "")]
+    if len(dup):
+        rows = [str(i + 2) for i in dup.index[:4]]
+        raise InputError(f"{name}: id '{dup.iloc[0]}' appears more than once (rows {', '.join(rows)}, column "
+                         f"'{id}'); each response is labelled once: remove the duplicates")
+    blank = ids[ids == ""]
+    if len(blank):
+        raise InputError(f"{name}: row {blank.index[0] + 2}, column '{id}' is blank; every labelled row needs "
+                         "the id of its response")
+    out: dict[str, Any] = {"id": ids.tolist()}
+    themes_cells = df["themes"].map(_cell) if "themes" in df.columns else pd.Series([""] * len(df))
+    sets = []
+    for k, cell in enumerate(themes_cells):
+        ts = {t.strip() for t in cell.replace("；", ";").replace(",", ";").split(";") if t.strip()}
+        ts |= {t.split(".", 1)[0] for t in ts if "." in t}
+        for t in theme_ids:  # a polarity given without the theme in `themes` still means a mention
+            if t in df.columns and _cell(df[t].iloc[k]).strip():
+                ts.add(t)
+        sets.append(frozenset(ts))
+    out["themes"] = sets
+    for t in (*theme_ids, "overall"):
+        col = df[t].map(_cell).str.strip().str.lower() if t in df.columns else pd.Series([""] * len(df))
+        bad = col[~col.isin(("", *LABEL_POLARITIES))]
+        if len(bad):
+            k = bad.index[0]
+            raise InputError(f"{name}: row {k + 2}, column '{t}' is '{df[t].iloc[k]}'; expected positive, "
+                             "negative, neutral or blank. Correct that cell")
+        out[t] = col.tolist()
+    out[INCLUSION_PROBABILITY] = _probabilities(df, name)
+    return Labels(frame=pd.DataFrame(out), theme_ids=theme_ids, source=name)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    from voc.ingest import read_responses
+
+    df = read_responses(path)
+    return df.drop(columns=[schema.RESPONSE_ID], errors="ignore")
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _probabilities(df: pd.DataFrame, name: str) -> list[float]:
+    if INCLUSION_PROBABILITY not in df.columns:
+        return [float("nan")] * len(df)
+    raw = df[INCLUSION_PROBABILITY]
+    p = pd.to_numeric(raw, errors="coerce")
+    bad = p[~((p > 0) & (p <= 1))]
+    if len(bad):
+        k = bad.index[0]
+        raise InputError(f"{name}: row {k + 2}, column '{INCLUSION_PROBABILITY}' is '{_cell(raw.iloc[k])}'; "
+                         "expected a number in (0, 1] as written by draw_sample. Restore the drawn value")
+    return p.astype(float).tolist()
+
+
+# ---------------------------------------------------------------------------------------------- estimator
+
+@dataclass(frozen=True)
+class Estimate:
+    """A PPI++ estimate: point, standard error, the λ used, and the 95% interval."""
+
+    estimate: float
+    se: float
+    lam: tuple[float, ...]
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """Normal 95% interval."""
+        return self.estimate - _Z95 * self.se, self.estimate + _Z95 * self.se
+
+
+def _weights(labelled: np.ndarray, pi: np.ndarray | None) -> np.ndarray:
+    """w̃ on the labelled rows: 1/π normalised to sum to N (Hájek)."""
+    n_all = len(labelled)
+    w = np.ones(int(labelled.sum())) if pi is None else 1.0 / np.asarray(pi, dtype=float)[labelled]
+    return w * n_all / w.sum()
+
+
+def _psi_parts(F: np.ndarray, Y: np.ndarray, labelled: np.ndarray, wl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ψ = A + λ·B per row and column (F, Y: N x k, Y used on labelled rows only)."""
+    n_all = len(F)
+    Fl, Yl = F[labelled], Y[labelled]
+    ybar = (wl[:, None] * Yl).sum(0) / n_all
+    fbar = (wl[:, None] * Fl).sum(0) / n_all
+    A = np.broadcast_to(ybar, F.shape).copy()
+    A[labelled] += wl[:, None] * (Yl - ybar)
+    B = F - fbar
+    B[labelled] -= wl[:, None] * (Fl - fbar)
+    return A, B
+
+
+def _box_minimise(T: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """argmin over λ ∈ [0, 1]^k (k = 1, 2) of ||T + U λ||² (T, U centred)."""
+    k = U.shape[1]
+    G, h = U.T @ U, U.T @ T
+    cands: list[np.ndarray] = []
+    try:
+        free = np.linalg.solve(G, -h)
+        if np.all((free >= 0) & (free <= 1)):
+            cands.append(free)
+    except np.linalg.LinAlgError:
+        pass
+    for j in range(k):  # on a face: coordinate j fixed at 0 or 1, the others optimised and clipped
+        for v in (0.0, 1.0):
+            lam = np.zeros(k)
+            lam[j] = v
+            for i in range(k):
+                if i != j:
+                    lam[i] = np.clip(-(h[i] + G[i, j] * v) / G[i, i], 0, 1) if G[i, i] > 0 else 0.0
+            cands.append(lam)
+    if k == 1:
+        cands.append(np.clip(-h / G[0, 0], 0, 1) if G[0, 0] > 0 else np.zeros(1))
+    return min(cands, key=lambda lam: float(lam @ G @ lam + 2 * h @ lam))
+
+
+def ppi_mean(y: np.ndarray, f: np.ndarray, labelled: np.ndarray, *, pi: np.ndarray | None = None,
+             lam: float | None = None) -> Estimate:
+    """PPI++ estimate of E[Y] from predictions ``f`` on all N rows and labels ``y`` on the labelled rows.
+
+    ``labelled`` marks the rows (a probability sample of the N rows, inclusion probabilities ``pi``) whose
+    ``y`` is known; other entries of ``y`` are ignored. ``lam=None`` tunes λ in [0, 1] to minimise the
+    variance; ``lam=0`` is the labelled-only (Hájek) mean, ``lam=1`` plain PPI.
+    """
+    f = np.asarray(f, dtype=float)[:, None]
+    labelled = np.asarray(labelled, dtype=bool)
+    y = np.where(labelled, np.nan_to_num(np.asarray(y, dtype=float)), 0.0)[:, None]
+    A, B = _psi_parts(f, y, labelled, _weights(labelled, pi))
+    if lam is None:
+        lam_v = _box_minimise(A[:, 0] - A[:, 0].mean(), B - B.mean(0))
+    else:
+        lam_v = np.array([float(lam)])
+    psi = A[:, 0] + lam_v[0] * B[:, 0]
+    n_all = len(psi)
+    return Estimate(float(psi.mean()), float(np.sqrt(psi.var() / n_all)), (float(lam_v[0]),))
+
+
+def ppi_impact(c: np.ndarray, f: np.ndarray, y: np.ndarray, labelled: np.ndarray, *,
+               pi: np.ndarray | None = None, lam: tuple[float, float] | None = None) -> Estimate:
+    """PPI++ estimate of impact = E[c] − E[c | Y = 0] with its delta-method standard error.
+
+    Args:
+        c: score contribution of every row (finite); f: the tagger's 0/1 mention on every row;
+        y: the true 0/1 mention (read on the labelled rows only); labelled: bool mask of labelled rows;
+        pi: inclusion probabilities (read on the labelled rows; None = equal); lam: fixed (λ_m, λ_cm)
+            instead of tuning.
+
+    Returns:
+        :class:`Estimate` (NaN when the true share comes out ≥ 1 or there are no labelled rows).
+    """
+    c = np.asarray(c, dtype=float)
+    labelled = np.asarray(labelled, dtype=bool)
+    n_all = len(c)
+    if n_all == 0 or not labelled.any():
+        return Estimate(float("nan"), float("nan"), (float("nan"), float("nan")))
+    f = np.asarray(f, dtype=float)
+    y = np.where(labelled, np.nan_to_num(np.asarray(y, dtype=float)), 0.0)
+    F = np.column_stack([f, c * f])
+    A, B = _psi_parts(F, np.column_stack([y, c * y]), labelled, _weights(labelled, pi))
+    mu_c = float(c.mean())
+    if lam is None:
+        grad = _gradient(mu_c, A + B)  # at the plain-PPI (λ = 1) estimate, as ppi_py does
+        if grad is None:
+            return Estimate(float("nan"), float("nan"), (float("nan"), float("nan")))
+        T = grad[0] * c + A @ grad[1:]
+        U = B * grad[1:]
+        lam_v = _box_minimise(T - T.mean(), U - U.mean(0))
+    else:
+        lam_v = np.asarray(lam, dtype=float)
+    psi_m = A + B * lam_v
+    mu_m, mu_cm = psi_m.mean(0)
+    grad = _gradient(mu_c, psi_m)
+    if grad is None:
+        return Estimate(float("nan"), float("nan"), tuple(float(v) for v in lam_v))
+    impact = mu_c - (mu_c - mu_cm) / (1 - mu_m)
+    lin = grad[0] * c + psi_m @ grad[1:]
+    return Estimate(float(impact), float(np.sqrt(lin.var() / n_all)), tuple(float(v) for v in lam_v))
+
+
+def _gradient(mu_c: float, psi_m: np.ndarray) -> np.ndarray | None:
+    mu_m, mu_cm = psi_m.mean(0)
+    if not mu_m < 1:
+        return None
+    rest = 1 - mu_m
+    return np.array([-mu_m / rest, -(mu_c - mu_cm) / rest ** 2, 1 / rest])
