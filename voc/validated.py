@@ -56,13 +56,12 @@ import pandas as pd
 
 from voc import schema
 from voc.config import Config
+from voc.drivers import VALIDATED_COLUMNS, contributions, indicators, row_groups
 from voc.errors import InputError
 
 MIN_LABELLED = 10  #: fewer true mentions than this among the labelled rows: no validated figure
 INCLUSION_PROBABILITY = "inclusion_probability"
 LABEL_POLARITIES: tuple[str, ...] = ("positive", "negative", "neutral")
-VALIDATED_COLUMNS = ["impact_validated", "impact_validated_ci_low", "impact_validated_ci_high", "n_validated",
-                     "tagger_precision", "tagger_recall", "validated_note"]
 _Z95 = 1.959963984540054
 
 
@@ -299,3 +298,128 @@ def _gradient(mu_c: float, psi_m: np.ndarray) -> np.ndarray | None:
         return None
     rest = 1 - mu_m
     return np.array([-mu_m / rest, -(mu_c - mu_cm) / rest ** 2, 1 / rest])
+
+
+# ---------------------------------------------------------------------------------------------- the table
+
+def validated_table(tagged: pd.DataFrame, labels: Labels, *, score: str, metric: str = "nps",
+                    id: str = schema.RESPONSE_ID, level: str = "both", segment: str | None = None,
+                    date: str | None = None, period: str = "M", config: Config | None = None) -> pd.DataFrame:
+    """Impact of every theme × polarity corrected for tagging error, from hand labels of a sample.
+
+    Rows: every theme × polarity the tagger or the labels find (per segment and period when given, with
+    the same keys as :func:`voc.drivers.driver_table`); columns: the key columns, then
+    ``impact_validated`` with its 95% interval, ``n_validated`` (labelled rows that truly mention it),
+    ``tagger_precision`` / ``tagger_recall`` on the labelled rows (weighted by 1/π) and
+    ``validated_note`` (why there is no figure, else ''). See the module docstring for the estimator.
+
+    Raises:
+        InputError: no such score/id column, or label ids that are not in the data (names the first few).
+    """
+    cfg = config or Config()
+    schema.require_columns(tagged, [score], source="input", option="score=")
+    schema.require_columns(tagged, [id], source="input", option="id=")
+    c, parsed = contributions(tagged[score], metric=metric, config=cfg)
+    labelled, pi, rows_of = _align(tagged[id], labels, id)
+    valid = np.isfinite(c)
+    truth = _true_indicators(labels, rows_of, len(tagged), level=level)
+    pred = indicators(tagged, level=level)
+    keys = list(pred) + [k for k in truth if k not in pred]
+    keys = [k for k in keys if (k in pred and pred[k].any()) or (k in truth and truth[k].any())]
+    with_subs = labels.has_subthemes
+    rows = []
+    for extra, mask in row_groups(tagged, segment=segment, date=date, period=period):
+        m = mask & valid  # rows without a valid score are left out, as in the plain table
+        for key in keys:
+            f = pred.get(key, np.zeros(len(tagged), dtype=bool))
+            y = truth.get(key, np.zeros(len(tagged), dtype=bool))
+            rows.append({**extra, "theme": key[0], "polarity": key[1],
+                         **_row(c[m], f[m], y[m], labelled[m], None if pi is None else pi[m],
+                                key, with_subs)})
+    cols = [*(["segment"] if segment else []), *(["period"] if date else []), "theme", "polarity",
+            *VALIDATED_COLUMNS]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _align(ids: pd.Series, labels: Labels, id: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Labelled-row mask, per-row inclusion probabilities (None: equal) and the data row of each label."""
+    data_ids = ids.map(_cell).str.strip().tolist()
+    position = {v: k for k, v in enumerate(data_ids)}
+    lab_ids = labels.frame["id"].tolist()
+    unknown = [i for i in lab_ids if i not in position]
+    if unknown:
+        shown = ", ".join(f"'{i}'" for i in unknown[:5])
+        raise InputError(f"{len(unknown)} of {len(lab_ids)} labelled id(s) in {labels.source} are not in column "
+                         f"'{id}' of the data, e.g. {shown}; label rows drawn from this data and pass id= the "
+                         "column that holds those ids")
+    rows = np.array([position[i] for i in lab_ids], dtype=int)
+    labelled = np.zeros(len(data_ids), dtype=bool)
+    labelled[rows] = True
+    p = labels.frame[INCLUSION_PROBABILITY].to_numpy(dtype=float)
+    if np.isnan(p).all():
+        return labelled, None, rows
+    if np.isnan(p).any():
+        k = int(np.flatnonzero(np.isnan(p))[0])
+        raise InputError(f"{labels.source}: row {k + 2}, column '{INCLUSION_PROBABILITY}' is blank while other "
+                         "rows have one; restore the value written by draw_sample")
+    pi = np.ones(len(data_ids))
+    pi[rows] = p
+    return labelled, pi, rows
+
+
+def _true_indicators(labels: Labels, rows: np.ndarray, n_rows: int, *,
+                     level: str) -> dict[tuple[str, str], np.ndarray]:
+    """True mention indicators per (theme or sub-theme, polarity) on the data's rows (False where unlabelled).
+
+    ``rows[k]`` is the data row of label row k. A sub-theme takes the polarity of its top-level theme.
+    """
+    frame = labels.frame
+    top = list(labels.theme_ids)
+    names = sorted({t for ts in frame["themes"] for t in ts},
+                   key=lambda t: (top.index(t.split(".")[0]) if t.split(".")[0] in top else len(top), t))
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for name in names:
+        is_sub = "." in name
+        if (is_sub and level == "theme") or (not is_sub and level == "subtheme"):
+            continue
+        parent = name.split(".", 1)[0]
+        has = np.array([name in ts for ts in frame["themes"]], dtype=bool)
+        pol = frame[parent].to_numpy() if parent in frame.columns else np.array([""] * len(frame))
+        for polarity, on in (("any", has), ("negative", has & (pol == "negative")),
+                             ("positive", has & (pol == "positive"))):
+            full = np.zeros(n_rows, dtype=bool)
+            full[rows] = on
+            out[(name, polarity)] = full
+    return out
+
+
+def _row(c: np.ndarray, f: np.ndarray, y: np.ndarray, labelled: np.ndarray, pi: np.ndarray | None,
+         key: tuple[str, str], with_subs: set[str]) -> dict[str, Any]:
+    """The validated columns of one theme × polarity in one row subset."""
+    w = np.ones(int(labelled.sum())) if pi is None else 1.0 / pi[labelled]
+    fl, yl = f[labelled], y[labelled]
+    hit = float((w * (fl & yl)).sum())
+    pf, py = float((w * fl).sum()), float((w * yl).sum())
+    k = int(yl.sum())
+    out: dict[str, Any] = {"impact_validated": float("nan"), "impact_validated_ci_low": float("nan"),
+                           "impact_validated_ci_high": float("nan"), "n_validated": k,
+                           "tagger_precision": hit / pf if pf else float("nan"),
+                           "tagger_recall": hit / py if py else float("nan"), "validated_note": ""}
+    theme = key[0]
+    if "." in theme and theme.split(".", 1)[0] not in with_subs:
+        out.update(n_validated=0, tagger_precision=float("nan"), tagger_recall=float("nan"),
+                   validated_note=f"the labels list no sub-themes of '{theme.split('.', 1)[0]}': no validated figure")
+        return out
+    if k < MIN_LABELLED:
+        out["validated_note"] = f"too few labelled mentions ({k} < {MIN_LABELLED}): no validated figure"
+        return out
+    if k == int(labelled.sum()):
+        out["validated_note"] = "every labelled row mentions it: no rows without it to compare with"
+        return out
+    est = ppi_impact(c, f, y, labelled, pi=pi)
+    if not math.isfinite(est.estimate):
+        out["validated_note"] = "the estimated share of mentions is 100%: no validated figure"
+        return out
+    lo, hi = est.ci
+    out.update(impact_validated=est.estimate, impact_validated_ci_low=lo, impact_validated_ci_high=hi)
+    return out
