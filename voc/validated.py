@@ -45,6 +45,7 @@ Example:
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -206,27 +207,34 @@ def _psi_parts(F: np.ndarray, Y: np.ndarray, labelled: np.ndarray, wl: np.ndarra
 
 
 def _box_minimise(T: np.ndarray, U: np.ndarray) -> np.ndarray:
-    """argmin over λ ∈ [0, 1]^k (k = 1, 2) of ||T + U λ||² (T, U centred)."""
+    """argmin over λ ∈ [0, 1]^k of ||T + U λ||² (T, U centred; k ≤ 3): exact, by trying every face of the box.
+
+    A convex quadratic's minimum over a box is the unconstrained minimum of some face (each coordinate free,
+    at 0 or at 1); the feasible face minimum with the lowest value is the answer.
+    """
     k = U.shape[1]
     G, h = U.T @ U, U.T @ T
-    cands: list[np.ndarray] = []
     try:
-        free = np.linalg.solve(G, -h)
-        if np.all((free >= 0) & (free <= 1)):
-            cands.append(free)
+        inner = np.linalg.solve(G, -h)
+        if np.all((inner >= 0) & (inner <= 1)):
+            return inner  # the unconstrained minimum is in the box
     except np.linalg.LinAlgError:
         pass
-    for j in range(k):  # on a face: coordinate j fixed at 0 or 1, the others optimised and clipped
-        for v in (0.0, 1.0):
-            lam = np.zeros(k)
-            lam[j] = v
-            for i in range(k):
-                if i != j:
-                    lam[i] = np.clip(-(h[i] + G[i, j] * v) / G[i, i], 0, 1) if G[i, i] > 0 else 0.0
-            cands.append(lam)
-    if k == 1:
-        cands.append(np.clip(-h / G[0, 0], 0, 1) if G[0, 0] > 0 else np.zeros(1))
-    return min(cands, key=lambda lam: float(lam @ G @ lam + 2 * h @ lam))
+    best, best_val = np.zeros(k), 0.0
+    for fix in itertools.product((None, 0.0, 1.0), repeat=k):
+        lam = np.array([0.0 if v is None else v for v in fix])
+        free = [i for i, v in enumerate(fix) if v is None]
+        if free:
+            bound = [i for i in range(k) if i not in free]
+            rhs = -(h[free] + G[np.ix_(free, bound)] @ lam[bound])
+            sol, *_ = np.linalg.lstsq(G[np.ix_(free, free)], rhs, rcond=None)
+            if np.any(sol < -1e-12) or np.any(sol > 1 + 1e-12):
+                continue
+            lam[free] = np.clip(sol, 0, 1)
+        val = float(lam @ G @ lam + 2 * h @ lam)
+        if val < best_val - 1e-12 * max(1.0, abs(best_val)):
+            best, best_val = lam, val
+    return best
 
 
 def ppi_mean(y: np.ndarray, f: np.ndarray, labelled: np.ndarray, *, pi: np.ndarray | None = None,
@@ -251,14 +259,14 @@ def ppi_mean(y: np.ndarray, f: np.ndarray, labelled: np.ndarray, *, pi: np.ndarr
 
 
 def ppi_impact(c: np.ndarray, f: np.ndarray, y: np.ndarray, labelled: np.ndarray, *,
-               pi: np.ndarray | None = None, lam: tuple[float, float] | None = None) -> Estimate:
+               pi: np.ndarray | None = None, lam: tuple[float, float, float] | None = None) -> Estimate:
     """PPI++ estimate of impact = E[c] − E[c | Y = 0] with its delta-method standard error.
 
     Args:
         c: score contribution of every row (finite); f: the tagger's 0/1 mention on every row;
         y: the true 0/1 mention (read on the labelled rows only); labelled: bool mask of labelled rows;
-        pi: inclusion probabilities (read on the labelled rows; None = equal); lam: fixed (λ_m, λ_cm)
-            instead of tuning.
+        pi: inclusion probabilities (read on the labelled rows; None = equal); lam: fixed (λ_m, λ_cm, λ_c)
+            instead of tuning ((0, 0, 0): labelled rows only; (1, 1, 1): plain PPI).
 
     Returns:
         :class:`Estimate` (NaN when the true share comes out ≥ 1 or there are no labelled rows).
@@ -270,34 +278,36 @@ def ppi_impact(c: np.ndarray, f: np.ndarray, y: np.ndarray, labelled: np.ndarray
         return Estimate(float("nan"), float("nan"), (float("nan"), float("nan")))
     f = np.asarray(f, dtype=float)
     y = np.where(labelled, np.nan_to_num(np.asarray(y, dtype=float)), 0.0)
-    F = np.column_stack([f, c * f])
-    A, B = _psi_parts(F, np.column_stack([y, c * y]), labelled, _weights(labelled, pi))
-    mu_c = float(c.mean())
+    # means (μ_m, μ_cm, μ_c), "predictions" (f, c·f, c), "labels" (Y, c·Y, c): μ_c too has a λ, so that
+    # λ = (0, 0, 0) is exactly the labelled-rows-only estimate and λ_c = 1 the mean of c over all rows
+    F = np.column_stack([f, c * f, c])
+    A, B = _psi_parts(F, np.column_stack([y, c * y, c]), labelled, _weights(labelled, pi))
+    nan = Estimate(float("nan"), float("nan"), (float("nan"),) * 3)
     if lam is None:
-        grad = _gradient(mu_c, A + B)  # at the plain-PPI (λ = 1) estimate, as ppi_py does
+        grad = _gradient(A + B)  # at the plain-PPI (λ = 1) estimate, as ppi_py does
         if grad is None:
-            return Estimate(float("nan"), float("nan"), (float("nan"), float("nan")))
-        T = grad[0] * c + A @ grad[1:]
-        U = B * grad[1:]
+            return nan
+        T, U = A @ grad, B * grad
         lam_v = _box_minimise(T - T.mean(), U - U.mean(0))
     else:
         lam_v = np.asarray(lam, dtype=float)
-    psi_m = A + B * lam_v
-    mu_m, mu_cm = psi_m.mean(0)
-    grad = _gradient(mu_c, psi_m)
+    psi = A + B * lam_v
+    grad = _gradient(psi)
     if grad is None:
         return Estimate(float("nan"), float("nan"), tuple(float(v) for v in lam_v))
+    mu_m, mu_cm, mu_c = psi.mean(0)
     impact = mu_c - (mu_c - mu_cm) / (1 - mu_m)
-    lin = grad[0] * c + psi_m @ grad[1:]
+    lin = psi @ grad
     return Estimate(float(impact), float(np.sqrt(lin.var() / n_all)), tuple(float(v) for v in lam_v))
 
 
-def _gradient(mu_c: float, psi_m: np.ndarray) -> np.ndarray | None:
-    mu_m, mu_cm = psi_m.mean(0)
+def _gradient(psi: np.ndarray) -> np.ndarray | None:
+    """∇g with respect to (μ_m, μ_cm, μ_c) at the means of ψ; None when the share is not below 1."""
+    mu_m, mu_cm, mu_c = psi.mean(0)
     if not mu_m < 1:
         return None
     rest = 1 - mu_m
-    return np.array([-mu_m / rest, -(mu_c - mu_cm) / rest ** 2, 1 / rest])
+    return np.array([-(mu_c - mu_cm) / rest ** 2, 1 / rest, -mu_m / rest])
 
 
 # ---------------------------------------------------------------------------------------------- the table
