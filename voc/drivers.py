@@ -32,7 +32,9 @@ from scipy import stats
 from voc import schema
 from voc.config import Config
 from voc.errors import DataQualityWarning, InputError
-from voc.metrics import nps as nps_score, csat as csat_score, parse_scores
+from voc.metrics import csat as csat_score
+from voc.metrics import nps as nps_score
+from voc.metrics import parse_scores
 
 if TYPE_CHECKING:
     from voc.validated import Labels

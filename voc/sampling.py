@@ -136,21 +136,21 @@ def _sheet_frame(rows: pd.DataFrame, pi: np.ndarray, *, text: str, id: str, them
 
 _INSTRUCTIONS = {
     "zh": ["如何标注（每一行都算已标注）",
-           "themes：写出这条评论真正谈到的主题编号，用英文分号 ; 隔开（如 logistics;price）；没有主题就留空。"
-           "也可写子主题编号，如 logistics.packaging。",
-           "每个主题一列（logistics、price、service、product ...）：评论对该主题的态度，从下拉列表选 "
-           "positive / negative / neutral；没谈到该主题就留空。",
+           ("themes：写出这条评论真正谈到的主题编号，用英文分号 ; 隔开（如 logistics;price）；没有主题就留空。"
+           "也可写子主题编号，如 logistics.packaging。"),
+           ("每个主题一列（logistics、price、service、product ...）：评论对该主题的态度，从下拉列表选 "
+           "positive / negative / neutral；没谈到该主题就留空。"),
            "overall：整条评论的总体情感（positive / negative / neutral）。",
            "灰色的 predicted_* 列是机器的预测，只供参考，不能修改；id、text、inclusion_probability 也不要改。",
            "标完后保存，运行 voc drivers … --validated 本文件。"],
     "en": ["How to label (every row counts as labelled)",
-           "themes: the theme ids the comment really talks about, joined by ';' (e.g. logistics;price); blank "
-           "for none. Sub-theme ids such as logistics.packaging may be added.",
-           "One column per theme (logistics, price, service, product ...): the comment's stance on it, from the "
-           "drop-down list positive / negative / neutral; blank when the theme is not mentioned.",
+           ("themes: the theme ids the comment really talks about, joined by ';' (e.g. logistics;price); blank "
+           "for none. Sub-theme ids such as logistics.packaging may be added."),
+           ("One column per theme (logistics, price, service, product ...): the comment's stance on it, from the "
+           "drop-down list positive / negative / neutral; blank when the theme is not mentioned."),
            "overall: the sentiment of the comment as a whole (positive / negative / neutral).",
-           "The grey predicted_* columns are the tagger's guesses, for reference, read-only; do not change id, "
-           "text or inclusion_probability either.",
+           ("The grey predicted_* columns are the tagger's guesses, for reference, read-only; do not change id, "
+           "text or inclusion_probability either."),
            "Save, then run voc drivers … --validated with this file."],
 }
 

@@ -14,21 +14,23 @@ Estimand (the same leave-one-out impact as the plain table, with true mentions):
     impact = E[c] − E[c | Y = 0] = g(μ_c, μ_m, μ_cm) = μ_c − (μ_c − μ_cm) / (1 − μ_m),
     μ_c = E[c],  μ_m = E[Y],  μ_cm = E[c·Y].
 
-μ_c needs no tagger (mean of c over all N rows). μ_m and μ_cm are PPI++ means (Angelopoulos, Duchi, Zrnic
-2023), with predictions F = (f, c·f) for the labels (Y, c·Y)::
+Each mean is a PPI++ mean (Angelopoulos, Duchi, Zrnic 2023) with "predictions" F = (f, c·f, c) for the
+"labels" (Y, c·Y, c)::
 
     θ̂_k(λ_k) = λ_k · mean_N(F_k) + Σ_L w (Y_k − λ_k F_k) / Σ_L w          (Hájek-weighted rectifier)
 
 unbiased to first order for every λ_k, because the labelled rows are a probability sample of the N rows.
-Variance: the estimate of (μ_c, μ_m, μ_cm) is the mean over ALL N rows of the per-row vector ψ (its
+(μ_c needs no tagger: λ_c = 1 is its mean over all rows; λ_c < 1 lets it share the labelled rows' noise
+with the other two, so that λ = (0, 0, 0) is exactly the labelled-rows-only estimate.)
+Variance: the estimate of (μ_m, μ_cm, μ_c) is the mean over ALL N rows of the per-row vector ψ (its
 linearisation), which also accounts for the labelled rows being part of the N rows::
 
-    ψ_i = (c_i,  λ F_i + ρ + R_i w̃_i (Y_i − λ F_i − ρ)),   w̃ = w · N / Σ_L w,   ρ = the rectifier,
+    ψ_i = λ F_i + ρ + R_i w̃_i (Y_i − λ F_i − ρ),   w̃ = w · N / Σ_L w,   ρ = the rectifier,
 
 so Cov(θ̂) ≈ Cov_N(ψ) / N (sample covariance over the N rows; every ψ_i is observed). Delta method:
-Var(impact) ≈ aᵀ Cov(θ̂) a with a = ∇g = (−μ_m/(1−μ_m), −(μ_c − μ_cm)/(1−μ_m)², 1/(1−μ_m)).
-Power tuning: aᵀψ_i is affine in λ = (λ_m, λ_cm), so its sample variance is a quadratic in λ; λ is the
-minimiser over the box [0, 1]² (λ = 0: labels only, plus μ_c from all rows; λ = 1: plain PPI). The
+Var(impact) ≈ aᵀ Cov(θ̂) a with a = ∇g = (−(μ_c − μ_cm)/(1−μ_m)², 1/(1−μ_m), −μ_m/(1−μ_m)).
+Power tuning: aᵀψ_i is affine in λ, so its sample variance is a quadratic in λ; λ is its exact minimiser
+over the box [0, 1]³ (λ = 0: labels only; λ = 1: plain PPI). The
 interval is impact ± 1.96 · SE: it covers the survey population's impact (the quantity the plain
 bootstrap interval is for, with true mentions instead of the tagger's) with 95% probability over both the
 respondents and the labelled sample. The simulation in tests/test_validated.py checks this, also with
@@ -329,7 +331,7 @@ def validated_table(tagged: pd.DataFrame, labels: Labels, *, score: str, metric:
     cfg = config or Config()
     schema.require_columns(tagged, [score], source="input", option="score=")
     schema.require_columns(tagged, [id], source="input", option="id=")
-    c, parsed = contributions(tagged[score], metric=metric, config=cfg)
+    c, _parsed = contributions(tagged[score], metric=metric, config=cfg)
     labelled, pi, rows_of = _align(tagged[id], labels, id)
     valid = np.isfinite(c)
     truth = _true_indicators(labels, rows_of, len(tagged), level=level)
