@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,14 @@ from voc.metrics import csat as csat_score
 from voc.metrics import nps as nps_score
 from voc.metrics import parse_scores
 
+if TYPE_CHECKING:
+    from voc.validated import Labels
+
 COLUMNS = ["theme", "polarity", "n", "share", "score_with", "score_without", "gap", "gap_ci_low", "gap_ci_high",
            "impact", "impact_ci_low", "impact_ci_high", "p_value", "p_adjusted", "relative_weight", "kano", "low_n"]
+#: columns added by ``validated=`` (see :mod:`voc.validated`)
+VALIDATED_COLUMNS = ["impact_validated", "impact_validated_ci_low", "impact_validated_ci_high", "n_validated",
+                     "tagger_precision", "tagger_recall", "validated_note"]
 _Z95 = float(stats.norm.ppf(0.975))
 
 
@@ -87,7 +93,8 @@ def indicators(tagged: pd.DataFrame, *, level: str = "both") -> dict[tuple[str, 
 
 def driver_table(tagged: pd.DataFrame, *, score: str, metric: str = "nps", level: str = "both",
                  segment: str | None = None, date: str | None = None, period: str = "M",
-                 config: Config | None = None) -> pd.DataFrame:
+                 config: Config | None = None, validated: Labels | None = None,
+                 id: str = schema.RESPONSE_ID) -> pd.DataFrame:
     """Impact, gap, significance and importance of every theme × polarity on NPS or CSAT.
 
     Args:
@@ -96,6 +103,10 @@ def driver_table(tagged: pd.DataFrame, *, score: str, metric: str = "nps", level
         level: "theme", "subtheme" or "both".
         segment: also compute per value of this column (rows with segment "All" are the pooled table).
         date, period: also compute per period ("M" month, "W" week) of this date column.
+        validated: hand labels (:func:`voc.validated.read_labels`): adds the columns of
+            :func:`voc.validated.validated_table` (impact corrected for tagging error), joined on ``id``;
+            the plain columns and rows stay exactly as without it.
+        id: the column of ``tagged`` that the labels' ids refer to.
 
     Raises:
         InputError: no such score column, or no valid score at all (says what was dropped).
@@ -112,15 +123,7 @@ def driver_table(tagged: pd.DataFrame, *, score: str, metric: str = "nps", level
         warnings.warn(parsed.warning_text(), DataQualityWarning, stacklevel=2)
     raw = parsed.values.to_numpy()
     ind = indicators(tagged, level=level)
-    groups: list[tuple[dict[str, str], np.ndarray]] = [({}, np.ones(len(tagged), dtype=bool))]
-    if segment:
-        keys = tagged[segment].fillna("(blank)").astype(str).to_numpy()
-        groups = [({"segment": "All"}, np.ones(len(tagged), dtype=bool))] + [
-            ({"segment": k}, keys == k) for k in sorted(set(keys))]
-    if date:
-        per = _periods(tagged[date], period)
-        groups = [({**g, "period": p}, mask & (per == p)) for g, mask in groups
-                  for p in sorted(set(per[per != ""]))]
+    groups = row_groups(tagged, segment=segment, date=date, period=period)
     frames = []
     for extra, mask in groups:
         sub_ind = {k: v[mask] for k, v in ind.items()}
@@ -133,7 +136,31 @@ def driver_table(tagged: pd.DataFrame, *, score: str, metric: str = "nps", level
         out = _empty(list(groups[0][0]))
         out.attrs["explanation"] = ("no response mentions any theme (or no mentioner has a valid score), so there "
                                     "is nothing to attribute the score to")
+    if validated is not None:
+        from voc.validated import validated_table
+
+        v = validated_table(tagged, validated, score=score, metric=metric, id=id, level=level, segment=segment,
+                            date=date, period=period, config=cfg)
+        out = out.merge(v, on=[k for k in v.columns if k not in VALIDATED_COLUMNS], how="left")
     return out
+
+
+def row_groups(tagged: pd.DataFrame, *, segment: str | None = None, date: str | None = None,
+               period: str = "M") -> list[tuple[dict[str, str], np.ndarray]]:
+    """The row subsets of a driver table: all rows, or "All" + each segment value, times each period.
+
+    Each item is (key columns -> value, boolean row mask).
+    """
+    groups: list[tuple[dict[str, str], np.ndarray]] = [({}, np.ones(len(tagged), dtype=bool))]
+    if segment:
+        keys = tagged[segment].fillna("(blank)").astype(str).to_numpy()
+        groups = [({"segment": "All"}, np.ones(len(tagged), dtype=bool))] + [
+            ({"segment": k}, keys == k) for k in sorted(set(keys))]
+    if date:
+        per = _periods(tagged[date], period)
+        groups = [({**g, "period": p}, mask & (per == p)) for g, mask in groups
+                  for p in sorted(set(per[per != ""]))]
+    return groups
 
 
 def _empty(extra: list[str] | None = None) -> pd.DataFrame:
