@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from voc.codeframe import Codeframe, load_codeframe
+from voc.pii import pii_regions
 from voc.segment import PhraseMatcher, Token
 
 RULE_CONFIDENCE = 0.9
@@ -112,16 +113,22 @@ class ThemeTagger:
         """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans.
 
         ``opinion[k]`` tells whether clause k voices an opinion (has sentiment words); ``weak`` phrases
-        count only in such clauses. Without it, weak phrases always count.
+        count only in such clauses. Without it, weak phrases always count. Personal data
+        (:func:`voc.pii.pii_regions`: a placeholder or a raw number, with its label such as 手机) is skipped,
+        so redaction never changes the mentions.
         """
         if not text:
             return []
         # tokens, or already the set of their start/end offsets (Segmenter.boundaries)
         boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {t.end for t in tokens}
-        spans = list(clauses) if clauses else [(0, len(text))]
+        # personal data and the word introducing it (我的手机<PHONE>) are no mention and no context
+        regions = pii_regions(text)
+        spans = list(clauses) if clauses else _outside(regions, len(text))
         out: list[RawMention] = []
         starts = [s for s, _ in spans]
         for m in self._get_matcher().find(text, boundaries):
+            if regions and any(m.start < e and s < m.end for s, e in regions):
+                continue
             k = bisect_right(starts, m.start) - 1
             if k < 0 or m.start >= spans[k][1]:
                 k = _clause_index(spans, m.start)  # clauses given out of order or with gaps
@@ -143,6 +150,21 @@ class ThemeTagger:
                 conf = CONTEXT_CONFIDENCE if rule.contextual else RULE_CONFIDENCE
                 out.append(_new_mention(RawMention, (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")))
         return out
+
+
+def _outside(regions: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """The spans of ``[0, n)`` between the (sorted, disjoint) ``regions``; the whole text without any."""
+    if not regions:
+        return [(0, n)]
+    out = []
+    pos = 0
+    for s, e in regions:
+        if s > pos:
+            out.append((pos, s))
+        pos = e
+    if n > pos:
+        out.append((pos, n))
+    return out or [(0, n)]
 
 
 def _clause_index(spans: Sequence[tuple[int, int]], start: int) -> int | None:
