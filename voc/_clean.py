@@ -68,8 +68,8 @@ def clean(text: str) -> tuple[str, Map, Map]:
     starts: Map = None
     ends: Map = None
     if _MAYBE_REMOVE.search(text) and _REMOVE.search(text):
-        text, s, e = _apply(text, [(m.start(), m.end(), "", False) for m in _REMOVE.finditer(text)])
-        starts, ends = _compose(starts, ends, s, e)
+        text, rs, re_ = _apply(text, [(m.start(), m.end(), "", False) for m in _REMOVE.finditer(text)])
+        starts, ends = _compose(starts, ends, rs, re_)
     if _MAYBE_NFKC.search(text) and not unicodedata.is_normalized("NFKC", text):
         hidden = text.translate(_HIDE)
         nf = unicodedata.normalize("NFKC", hidden)
@@ -91,6 +91,7 @@ def clean(text: str) -> tuple[str, Map, Map]:
         text, s_, e_ = _apply(text, edits)
         starts, ends = _compose(starts, ends, s_, e_)
     return text, starts, ends
+
 
 # ---------------------------------------------------------------------------------------------------
 # Offset maps

@@ -349,7 +349,7 @@ class Normaliser:
                 pii = tuple((k, *_back(starts, ends, s, e)) for s, e, k in found if k != "hashtag")
                 t, s_, e_ = _apply(t, [(s, e, PLACEHOLDERS.get(k, ""), k != "hashtag") for s, e, k in found])
                 starts, ends = _compose(starts, ends, s_, e_)
-            assert self._repeat is not None
+            assert self._repeat is not None and self._any_repeat is not None
             if (self._any_repeat.search(t) if _scan is None else _scan.has_repeat(t, self.max_repeat)) \
                     and self._repeat.search(t):
                 t, s_, e_ = _apply(t, list(self._repeat_edits(t)))

@@ -249,7 +249,7 @@ class SentimentAnalyzer:
         out = []
         mi = 0
         n_matches = len(matches)
-        for (st, en, _), w in zip(pieces, weights):
+        for (st, en, _), w in zip(pieces, weights, strict=True):
             while mi < n_matches and matches[mi].start < st:
                 mi += 1
             inside = []
@@ -348,7 +348,7 @@ class SentimentAnalyzer:
         # columns positive, negative, neutral (zeros for a class the model does not have), as Python floats
         picked = np.column_stack([proba[:, classes.index(c)] if c in classes else np.zeros(len(idx))
                                   for c in ("positive", "negative", "neutral")])
-        for i, row in zip(idx, picked.tolist()):
+        for i, row in zip(idx, picked.tolist(), strict=True):
             out[i] = tuple(row)  # type: ignore[assignment]
         return out
 

@@ -15,7 +15,8 @@ Example:
     >>> seg = Segmenter()
     >>> text = "送餐很慢，菜也凉了"
     >>> [(m.theme, m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
-    [('logistics', 'delivery_speed', '送餐'), ('product', 'taste', '菜'), ('logistics', 'delivery_speed', '凉了')]
+    [('logistics', 'delivery_speed', '送餐'), ('product', 'taste', '菜'),
+     ('logistics', 'delivery_speed', '凉了')]
 """
 from __future__ import annotations
 
@@ -108,7 +109,8 @@ class ThemeTagger:
                     self._matcher = PhraseMatcher(entries)
         return self._matcher
 
-    def find(self, text: str, tokens: Sequence[Token] | set[int], clauses: Sequence[tuple[int, int]] | None = None,
+    def find(self, text: str, tokens: Sequence[Token] | set[int],
+             clauses: Sequence[tuple[int, int]] | None = None,
              opinion: Sequence[bool] | None = None) -> list[RawMention]:
         """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans.
 
@@ -120,7 +122,8 @@ class ThemeTagger:
         if not text:
             return []
         # tokens, or already the set of their start/end offsets (Segmenter.boundaries)
-        boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {t.end for t in tokens}
+        boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {
+            t.end for t in tokens}
         # personal data and the word introducing it (我的手机<PHONE>) are no mention and no context
         regions = pii_regions(text)
         spans = list(clauses) if clauses else _outside(regions, len(text))
@@ -129,11 +132,12 @@ class ThemeTagger:
         for m in self._get_matcher().find(text, boundaries):
             if regions and any(m.start < e and s < m.end for s, e in regions):
                 continue
-            k = bisect_right(starts, m.start) - 1
-            if k < 0 or m.start >= spans[k][1]:
-                k = _clause_index(spans, m.start)  # clauses given out of order or with gaps
+            at = bisect_right(starts, m.start) - 1
+            # clauses given out of order or with gaps: look for the one holding the match
+            k = at if at >= 0 and m.start < spans[at][1] else _clause_index(spans, m.start)
             clause = text[spans[k][0]:max(spans[k][1], m.end)] if k is not None else text
-            # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's subject
+            # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's
+            # subject
             before = text[spans[k - 1][0]:spans[k - 1][1]] if k and m.start - spans[k][0] <= 1 else ""
             opinionated = opinion is None or k is None or opinion[k]
             seen: set[tuple[str, str]] = set()
@@ -144,11 +148,13 @@ class ThemeTagger:
                 unless = rule.unless_near
                 if unless is not None and (unless.search(clause) or (before and unless.search(before))):
                     continue
-                if rule.contextual and (rule.near is None or not rule.near.search(clause.replace(m.phrase, "", 1))):
+                if rule.contextual and (rule.near is None
+                                        or not rule.near.search(clause.replace(m.phrase, "", 1))):
                     continue
                 seen.add(key)
                 conf = CONTEXT_CONFIDENCE if rule.contextual else RULE_CONFIDENCE
-                out.append(_new_mention(RawMention, (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")))
+                fields = (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")
+                out.append(_new_mention(RawMention, fields))
         return out
 
 
