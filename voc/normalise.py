@@ -14,6 +14,8 @@ the characters of the text as given, so that evidence found later can be shown i
    dropped, the words kept (``#物流太慢#`` -> ``物流太慢``). One pass with priorities: URLs first (their
    paths hold digit runs that look like phones), checksummed numbers before phones, emails before
    mentions. It runs before the repeat step, which would otherwise have to know what a phone number is.
+   The patterns and checksums live in :mod:`voc.pii` (with :func:`voc.pii.redact_frame` for outputs);
+   the cleanup and the offset maps in :mod:`voc._clean`.
 3. **Repeats.** A run of one character (or of one two-character unit) longer than ``max_repeat`` is cut
    to ``max_repeat`` copies: 好好好好好 -> 好好好, !!!!!! -> !!!, 好吃好吃好吃好吃 -> 好吃好吃好吃. Digits
    and rating stars (★, ⭐) are never shortened: 10000元 and ★★★★★ keep their meaning.
@@ -167,7 +169,7 @@ class Normalised:
     Example:
         >>> n = Normaliser().normalise("軟體很好用")
         >>> n.text, n.to_original(0, 2), n.original_span(0, 2)
-        ('软体很好用', (0, 2), '軟體')
+        ('软件很好用', (0, 2), '軟體')
     """
 
     original: str

@@ -293,8 +293,9 @@ def redact_frame(df: pd.DataFrame, *, columns: Sequence[str] | None = None, keep
     Example:
         >>> import pandas as pd
         >>> df = pd.DataFrame({"id": ["13812345678"], "comment": ["电话13812345678，物流很慢"], "nps": [3]})
-        >>> redact_frame(df, id_columns=["id"]).iloc[0].tolist()
-        ['13812345678', '电话<PHONE>，物流很慢', 3]
+        >>> out = redact_frame(df, id_columns=["id"])
+        >>> out["id"].tolist(), out["comment"].tolist()
+        (['13812345678'], ['电话<PHONE>，物流很慢'])
     """
     import pandas as pd
 

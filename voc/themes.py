@@ -14,9 +14,8 @@ Example:
     >>> tagger = ThemeTagger()
     >>> seg = Segmenter()
     >>> text = "送餐很慢，菜也凉了"
-    >>> [(m.theme, m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
-    [('logistics', 'delivery_speed', '送餐'), ('product', 'taste', '菜'),
-     ('logistics', 'delivery_speed', '凉了')]
+    >>> [(m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
+    [('delivery_speed', '送餐'), ('delivery_speed', '很慢'), ('taste', '菜'), ('delivery_speed', '凉了')]
 """
 from __future__ import annotations
 
