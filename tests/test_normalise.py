@@ -517,8 +517,14 @@ def test_normalise_frame_uses_config() -> None:
 
 
 def test_normalise_frame_unknown_column() -> None:
-    with pytest.raises(InputError, match="column 'comment' not found.*评论"):
+    with pytest.raises(InputError, match="column 'comment' not found.*评论. Pass text="):
         normalise_frame(pd.DataFrame({"评论": ["好"]}), text="comment")
+
+
+def test_normalise_frame_reuses_a_normaliser() -> None:
+    df = pd.DataFrame({"t": ["記憶體不夠！！！！", "電話0912345678"]})
+    out = normalise_frame(df, text="t", normaliser=Normaliser(convert="tw2sp", redact_pii=False, max_repeat=1))
+    assert out[schema.TEXT_NORMALISED].tolist() == ["内存不够！", "电话0912345678"]
 
 
 def test_normalise_many_keeps_order(norm: Normaliser) -> None:

@@ -129,3 +129,13 @@ def test_compiled_clause_breaks_agree_with_the_regular_expression() -> None:
     for text in texts:
         assert sentiment._scan.punct_spans(text, sentiment._PUNCT_CHARS) == [
             m.span() for m in sentiment._PUNCT.finditer(text)], text
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("我的手机<PHONE>物流很慢", ["我的", "物流很慢"]),  # the number and its label separate the clauses
+    ("我的手机13812345678物流很慢", ["我的", "物流很慢"]),  # the same with redaction off
+    ("邮箱a.b@example.com，退款很慢", ["退款很慢"]),  # the dots of an email are no clause breaks
+    ("价格¥1380，很划算", ["价格¥1380", "很划算"]),
+])
+def test_personal_data_is_a_clause_break(text: str, clauses: list[str]) -> None:
+    assert [text[c.start:c.end] for c in SentimentAnalyzer().clauses(text)] == clauses

@@ -14,6 +14,8 @@ the characters of the text as given, so that evidence found later can be shown i
    dropped, the words kept (``#物流太慢#`` -> ``物流太慢``). One pass with priorities: URLs first (their
    paths hold digit runs that look like phones), checksummed numbers before phones, emails before
    mentions. It runs before the repeat step, which would otherwise have to know what a phone number is.
+   The patterns and checksums live in :mod:`voc.pii` (with :func:`voc.pii.redact_frame` for outputs);
+   the cleanup and the offset maps in :mod:`voc._clean`.
 3. **Repeats.** A run of one character (or of one two-character unit) longer than ``max_repeat`` is cut
    to ``max_repeat`` copies: 好好好好好 -> 好好好, !!!!!! -> !!!, 好吃好吃好吃好吃 -> 好吃好吃好吃. Digits
    and rating stars (★, ⭐) are never shortened: 10000元 and ★★★★★ keep their meaning.
@@ -44,49 +46,43 @@ Example:
 """
 from __future__ import annotations
 
-import math
 import re
 import threading
-import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from voc import schema
+from voc._accel import _scan  # compiled text checks where built; the regular expressions otherwise
+from voc._clean import (
+    _EMOJI_CHARS,
+    _RI,
+    _SKIN,
+    _TAGS,
+    NFKC_STABLE,
+    Map,
+    _align,
+    _apply,
+    _as_text,
+    _back,
+    _compose,
+    clean,
+)
 from voc.config import Config
+from voc.errors import ConfigError, InputError
+from voc.pii import PLACEHOLDERS, Redactor, find_spans
 
 if TYPE_CHECKING:
     import pandas as pd
-from voc._accel import _scan  # compiled text checks where built; the regular expressions otherwise
-from voc.errors import ConfigError, InputError
 
-__all__ = ["PLACEHOLDERS", "PROTECTED_PATTERN", "Normalised", "Normaliser", "normalise_frame"]
+__all__ = ["NFKC_STABLE", "PLACEHOLDERS", "PROTECTED_HINT", "PROTECTED_PATTERN", "Normalised", "Normaliser",
+           "normalise_frame"]
 
-#: kind -> the token that replaces it in the normalised text (and in :meth:`Normaliser.redact`).
-PLACEHOLDERS: dict[str, str] = {
-    "phone": "<PHONE>",
-    "email": "<EMAIL>",
-    "id_card": "<ID>",
-    "bank_card": "<CARD>",
-    "url": "<URL>",
-    "mention": "<USER>",
-}
 
 # ---------------------------------------------------------------------------------------------------
 # Emoji and protected tokens
 # ---------------------------------------------------------------------------------------------------
-#: characters that are emoji on their own (or with U+FE0F); regional indicators and skin tones are apart
-_EMOJI_CHARS = (
-    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf"
-    "\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935"
-    "\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
-    "\U0001F000-\U0001F1E5\U0001F200-\U0001F3FA\U0001F400-\U0001FAFF"
-)
-_SKIN = "\U0001F3FB-\U0001F3FF"
-_RI = "\U0001F1E6-\U0001F1FF"
-_TAGS = "\U000E0020-\U000E007F"
 _EMOJI_ELEMENT = rf"[{_EMOJI_CHARS}](?:[{_SKIN}]|\ufe0f|\ufe0e)?"
 _EMOJI_SEQUENCE = (
     rf"[#*0-9]\ufe0f?\u20e3"  # keycap 1️⃣
@@ -95,7 +91,8 @@ _EMOJI_SEQUENCE = (
     rf"|{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"  # 👍🏻, ❤️, 👨‍👩‍👧 (ZWJ sequence)
     rf"|[{_SKIN}]"  # a lone skin-tone swatch
 )
-_BRACKET_EMOTICON = r"\[(?![0-9]+\])[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]{1,6}\]"  # [捂脸] [笑哭] [doge] [笑cry]
+#: [捂脸] [笑哭] [doge] [笑cry]
+_BRACKET_EMOTICON = r"\[(?![0-9]+\])[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]{1,6}\]"
 _ASCII_EMOTICON = (
     r"(?<![A-Za-z0-9:;=])[:;=]-?[()DPp](?![A-Za-z0-9])"  # :) :-( ;P =D
     r"|\^_*\^|T_T|QAQ|>_<"
@@ -112,138 +109,9 @@ PROTECTED_PATTERN: str = (
 PROTECTED_HINT: str = f"[<\\[\u20e3:;=^TQ>{_EMOJI_CHARS}{_SKIN}{_RI}]"
 
 # ---------------------------------------------------------------------------------------------------
-# Step 1: clean
+# Step 2: hashtags (URLs, mentions and personal data: voc.pii)
 # ---------------------------------------------------------------------------------------------------
-_REMOVE = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"  # control characters that are not whitespace
-    "\u00ad\u061c\u115f\u1160\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\u3164\ufeff\uffa0\ufff9-\ufffb"  # soft hyphen, zero-width, bidi controls, fillers, BOM
-    "\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"  # noncharacters (used internally) and lone surrogates
-    "\ufe00-\ufe0d\U000E0100-\U000E01EF]"  # variation selectors that are not emoji presentation
-    rf"|(?<![{_EMOJI_CHARS}{_SKIN}\ufe0f])\u200d|\u200d(?![{_EMOJI_CHARS}])"  # ZWJ outside emoji
-    rf"|(?<![{_EMOJI_CHARS}#*0-9])[\ufe0e\ufe0f]"  # text/emoji presentation selector after a non-emoji
-    rf"|(?<![\U0001F3F4{_TAGS}])[{_TAGS}]"  # tag characters outside a subdivision flag
-)
-#: Chinese punctuation that NFKC would turn into ASCII: kept as typed (swapped for noncharacters meanwhile)
-_KEEP_FULLWIDTH = "，！？：；（）～…"
-_HIDE = {ord(c): 0xFDD0 + i for i, c in enumerate(_KEEP_FULLWIDTH)}
-_UNHIDE = {v: k for k, v in _HIDE.items()}
-_WS_TO_FIX = re.compile(r"^\s|\s$|\s\s|[^\S ]")
-# Cheap tests that let most texts skip a step (each is one character-class scan in C):
-#: a character _REMOVE might remove (the first class of _REMOVE plus ZWJ, presentation selectors, tags)
-_MAYBE_REMOVE = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
-    "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\u3164\ufeff\uffa0\ufff9-\ufffb\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
-    "\ufe00-\ufe0f\U000E0000-\U000E01EF]"
-)
-#: a character NFKC might change: anything but CJK ideographs, printable ASCII, newline and the Chinese
-#: punctuation that is NFKC-stable or kept as typed (tests check each of these is unchanged by NFKC)
-NFKC_STABLE = "\u4e00-\u9fff\x20-\x7e\n、。“”‘’《》【】「」" + _KEEP_FULLWIDTH
-_MAYBE_NFKC = re.compile(f"[^{NFKC_STABLE}]")
-_OTHER_WS = re.compile(r"[^\S ]")
-_WS = re.compile(r"\s+")
-
-# ---------------------------------------------------------------------------------------------------
-# Step 2: URLs, mentions, personal data, hashtags
-# ---------------------------------------------------------------------------------------------------
-_TLD = r"(?:com|cn|net|org|hk|tw|io|me|ly|co|top|xyz|info|shop|vip|gov|edu)"
-_URL = re.compile(
-    r"(?:(?:https?|ftp)://|www\.)[!-~]*[A-Za-z0-9/#=&_%~+\-]"
-    rf"|(?<![A-Za-z0-9@.\-])(?:[A-Za-z0-9\-]+\.)+{_TLD}(?:\.(?:cn|hk|tw))?(?::[0-9]+)?"
-    r"(?:/[!-~]*[A-Za-z0-9/#=&_%~+\-])?(?![A-Za-z0-9])"
-)
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
-    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
-)
-_MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@[\w\-]{1,30}+(?!\.[A-Za-z]|@)")
 _HASHTAG = re.compile(r"#[^#\s<>]{1,50}#|(?<![A-Za-z0-9&/#])#(?=[^\W\d_])")
-_THREE_DIGITS = re.compile(r"[0-9]{3}")
-
-# mainland ID: region, birth date, sequence, check character (checksum verified in _valid_cn_id)
-_ID_CN = re.compile(
-    r"(?<![0-9])[1-9][0-9]{5} ?"  # region
-    r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]) ?"  # birth date
-    r"[0-9]{3}[0-9Xx](?![0-9])"  # sequence, check character
-)
-_ID_TW = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][1289][0-9]{8}(?![0-9])")
-_ID_HK = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}[0-9]{6}(?:[(（][0-9Aa][)）]|[0-9Aa])(?![A-Za-z0-9])")
-_CARD = re.compile(r"(?<![0-9\-])(?:[0-9]{4,6}(?:[ \-][0-9]{3,6}){2,4}|[0-9]{13,19})(?![0-9])")
-_CC = r"(?:(?:\+|00)"  # country code, +86 or 0086 (the group is closed by each use)
-_AREA = r"(?:10|2[0-9]|[3-9][0-9]{2})"  # mainland area code after the 0
-_PHONE = re.compile(
-    r"(?<![0-9+¥$￥.])(?:"
-    rf"{_CC}86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{{4}}){{2}}"  # mainland mobile 138-1234-5678
-    rf"|{_CC}86[ \-]?)?(?:\(0?{_AREA}\)|0{_AREA})[ \-]?[1-9][0-9]{{6,7}}"  # mainland landline 010-62345678
-    rf"|(?:{_CC}886[ \-]?)|0)9[0-9]{{2}}[ \-]?[0-9]{{3}}[ \-]?[0-9]{{3}}"  # Taiwan mobile 0912-345-678
-    rf"|(?:{_CC}886[ \-]?)\(?[2-8][0-9]{{0,2}}\)?|\(0[2-8][0-9]{{0,2}}\)|0[2-8][0-9]{{0,2}}-)"  # Taiwan fixed
-    r"[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}"  # (02)2345-6789
-    rf"|(?:{_CC}852)[ \-]?|\(852\) ?|852 )[2-35-79][0-9]{{3}}[ \-]?[0-9]{{4}}"  # Hong Kong with code
-    r"|[569][0-9]{3} [0-9]{4}(?![0-9元块塊蚊萬万千百%.])"  # Hong Kong mobile written as 9123 4567
-    r")(?![0-9])"
-)
-_PHONE_AFTER_WORD = re.compile(  # a bare 8-digit Hong Kong number right after a phone word
-    r"(?:電話|电话|手機|手机|聯絡|联络|聯繫|联系|致電|致电|熱線|热线|(?i:whatsapp|wts|tel|phone|call))"
-    r" ?[:：]? ?(?P<n>[2-35-79][0-9]{3}[ \-]?[0-9]{4})(?![0-9])"
-)
-
-_CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_TW_LETTERS = {c: v for v, c in enumerate("ABCDEFGHJKLMNPQRSTUVXYWZIO", start=10)}
-
-
-def _valid_cn_id(s: str) -> bool:
-    d = s.replace(" ", "").upper()
-    total = sum(int(c) * w for c, w in zip(d[:17], _CN_ID_WEIGHTS))
-    return "10X98765432"[total % 11] == d[17]
-
-
-def _valid_tw_id(s: str) -> bool:
-    code = _TW_LETTERS[s[0].upper()]
-    digits = [code // 10, code % 10, *map(int, s[1:])]
-    return sum(d * w for d, w in zip(digits, (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1))) % 10 == 0
-
-
-def _valid_hk_id(s: str) -> bool:
-    s = s.upper().translate({ord("("): None, ord(")"): None, ord("（"): None, ord("）"): None})
-    letters, digits, check = s[:-7], s[-7:-1], s[-1]
-    values = [36] * (2 - len(letters)) + [ord(c) - 55 for c in letters] + [int(c) for c in digits]
-    expected = (11 - sum(v * w for v, w in zip(values, (9, 8, 7, 6, 5, 4, 3, 2))) % 11) % 11
-    return ("A" if expected == 10 else str(expected)) == check
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _card_end(s: str) -> int:
-    """Length of the longest prefix of ``s`` (whole groups) that is a plausible card number, else 0."""
-    groups = re.split(r"([ \-])", s)  # keep separators so lengths add up
-    for n in range(len(groups), 0, -2):
-        digits = "".join(groups[:n:2])
-        issuer = digits[0] in "3456" or "2221" <= digits[:4] <= "2720"  # Amex/JCB, Visa, Master, UnionPay
-        if 13 <= len(digits) <= 19 and issuer and _luhn(digits):
-            return len("".join(groups[:n]))
-    return 0
-
-
-#: (kind, regex, check) in priority order; check(matched text) -> length to redact (0 = not PII)
-_PII_RULES: tuple[tuple[str, re.Pattern[str], Callable[[str], int]], ...] = (
-    ("email", _EMAIL, len),
-    ("id_card", _ID_CN, lambda s: len(s) if _valid_cn_id(s) else 0),
-    ("id_card", _ID_TW, lambda s: len(s) if _valid_tw_id(s) else 0),
-    ("id_card", _ID_HK, lambda s: len(s) if _valid_hk_id(s) else 0),
-    ("bank_card", _CARD, _card_end),
-    ("phone", _PHONE, len),
-    ("phone", _PHONE_AFTER_WORD, len),
-)
 
 # ---------------------------------------------------------------------------------------------------
 # Step 3: repeats
@@ -283,109 +151,6 @@ def _check_convert(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Offset maps
-# ---------------------------------------------------------------------------------------------------
-# A step turns text ``t`` into ``u`` and describes, for every character of ``u``, the half-open span of
-# ``t`` that produced it: ``starts[i]``, ``ends[i]``. Maps compose, so after every step they point into
-# the original text. ``None`` stands for the identity (nothing changed length yet).
-Map = list[int] | None
-
-
-def _apply(text: str, edits: Sequence[tuple[int, int, str, bool]]) -> tuple[str, list[int], list[int]]:
-    """Apply sorted, non-overlapping ``(start, end, replacement, glue)`` edits; return text and maps.
-
-    A replacement of the same length maps one to one, of another length (or with ``glue``) as a block:
-    every character to the whole span. A deletion with ``glue`` joins the character before it.
-    """
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for s, e, rep, glue in edits:
-        if s > pos:
-            out.append(text[pos:s])
-            starts.extend(range(pos, s))
-            ends.extend(range(pos + 1, s + 1))
-        n = len(rep)
-        if n:
-            out.append(rep)
-            if n == e - s and not glue:
-                starts.extend(range(s, e))
-                ends.extend(range(s + 1, e + 1))
-            else:
-                starts.extend([s] * n)
-                ends.extend([e] * n)
-        elif glue and ends:
-            ends[-1] = e
-        pos = e
-    if pos < len(text):
-        out.append(text[pos:])
-        starts.extend(range(pos, len(text)))
-        ends.extend(range(pos + 1, len(text) + 1))
-    return "".join(out), starts, ends
-
-
-def _align(src: str, dst: str) -> tuple[list[int], list[int]]:
-    """Maps of ``dst`` onto ``src`` where ``src`` is a one-to-one rewrite of the real source.
-
-    Equal runs and same-length replacements map one to one; other replacements as blocks; inserted
-    characters join the character before them; deleted ones the character before them.
-    """
-    starts: list[int] = []
-    ends: list[int] = []
-    pending: int | None = None  # a deletion at the very beginning: the next character starts there
-    # the texts differ in a few phrases: match the common head and tail directly, diff only the middle
-    head = 0
-    limit = min(len(src), len(dst))
-    while head < limit and src[head] == dst[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and src[-1 - tail] == dst[-1 - tail]:
-        tail += 1
-    opcodes = [("equal", 0, head, 0, head)] if head else []
-    middle = SequenceMatcher(None, src[head:len(src) - tail], dst[head:len(dst) - tail], autojunk=False)
-    opcodes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in middle.get_opcodes()]
-    if tail:
-        opcodes.append(("equal", len(src) - tail, len(src), len(dst) - tail, len(dst)))
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            starts.extend(range(i1, i2))
-            ends.extend(range(i1 + 1, i2 + 1))
-        elif tag == "replace":
-            starts.extend([i1] * (j2 - j1))
-            ends.extend([i2] * (j2 - j1))
-        elif tag == "insert":
-            prev = max(i1 - 1, 0)
-            starts.extend([prev] * (j2 - j1))
-            ends.extend([max(i1, 1)] * (j2 - j1))
-        else:  # delete
-            if ends:
-                ends[-1] = i2
-            else:
-                pending = i1
-        if pending is not None and starts:
-            starts[0] = min(starts[0], pending)
-            pending = None
-    return starts, ends
-
-
-def _compose(starts: Map, ends: Map, step_starts: list[int],
-             step_ends: list[int]) -> tuple[list[int], list[int]]:
-    if starts is None or ends is None:
-        return step_starts, step_ends
-    return [starts[j] for j in step_starts], [ends[j - 1] for j in step_ends]
-
-
-def _back(starts: Map, ends: Map, s: int, e: int) -> tuple[int, int]:
-    """A span of the current text as a span of the original text."""
-    if starts is None or ends is None:
-        return s, e
-    if e <= s:
-        return (starts[s], starts[s]) if s < len(starts) else (ends[-1], ends[-1]) if ends else (0, 0)
-    return starts[s], ends[e - 1]
-
-
-# ---------------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -404,7 +169,7 @@ class Normalised:
     Example:
         >>> n = Normaliser().normalise("軟體很好用")
         >>> n.text, n.to_original(0, 2), n.original_span(0, 2)
-        ('软体很好用', (0, 2), '軟體')
+        ('软件很好用', (0, 2), '軟體')
     """
 
     original: str
@@ -507,52 +272,16 @@ class Normaliser:
     # -- the steps ---------------------------------------------------------------------------------
     @staticmethod
     def _clean(text: str) -> tuple[str, Map, Map]:
-        starts: Map = None
-        ends: Map = None
-        if _MAYBE_REMOVE.search(text) and _REMOVE.search(text):
-            text, s, e = _apply(text, [(m.start(), m.end(), "", False) for m in _REMOVE.finditer(text)])
-            starts, ends = _compose(starts, ends, s, e)
-        if _MAYBE_NFKC.search(text) and not unicodedata.is_normalized("NFKC", text):
-            hidden = text.translate(_HIDE)
-            nf = unicodedata.normalize("NFKC", hidden)
-            if nf != hidden:
-                step = _nfkc_maps(hidden, nf)
-                if step is not None:
-                    starts, ends = _compose(starts, ends, *step)
-                text = nf.translate(_UNHIDE)
-        if (text[:1].isspace() or text[-1:].isspace() or "  " in text or _OTHER_WS.search(text)) \
-                and _WS_TO_FIX.search(text):
-            n = len(text)
-            edits = []
-            for m in _WS.finditer(text):
-                s, e = m.span()
-                if s == 0 or e == n:
-                    edits.append((s, e, "", False))
-                elif e - s > 1 or m.group() != " ":
-                    edits.append((s, e, " ", False))
-            text, s_, e_ = _apply(text, edits)
-            starts, ends = _compose(starts, ends, s_, e_)
-        return text, starts, ends
+        return clean(text)
 
     def _find(self, text: str) -> list[tuple[int, int, str]]:
         """Spans to replace, ``(start, end, kind)``, sorted; kind "hashtag" marks a '#' to drop."""
-        found: list[tuple[int, int, str]] = []
+        found = find_spans(text, pii=self.redact_pii, links=True)
 
         def add(s: int, e: int, kind: str) -> None:
             if e > s and all(e <= fs or s >= fe for fs, fe, _ in found):
                 found.append((s, e, kind))
 
-        if "." in text or "://" in text:
-            for m in _URL.finditer(text):
-                add(m.start(), m.end(), "url")
-        if self.redact_pii and (_THREE_DIGITS.search(text) or "@" in text):
-            for kind, rx, check in _PII_RULES:
-                for m in rx.finditer(text):
-                    s, e = m.span("n") if rx.groupindex else m.span()
-                    add(s, s + check(text[s:e]), kind)
-        if "@" in text:
-            for m in _MENTION.finditer(text):
-                add(m.start(), m.end(), "mention")
         if "#" in text:
             for m in _HASHTAG.finditer(text):
                 s, e = m.span()
@@ -622,7 +351,7 @@ class Normaliser:
                 pii = tuple((k, *_back(starts, ends, s, e)) for s, e, k in found if k != "hashtag")
                 t, s_, e_ = _apply(t, [(s, e, PLACEHOLDERS.get(k, ""), k != "hashtag") for s, e, k in found])
                 starts, ends = _compose(starts, ends, s_, e_)
-            assert self._repeat is not None
+            assert self._repeat is not None and self._any_repeat is not None
             if (self._any_repeat.search(t) if _scan is None else _scan.has_repeat(t, self.max_repeat)) \
                     and self._repeat.search(t):
                 t, s_, e_ = _apply(t, list(self._repeat_edits(t)))
@@ -659,44 +388,7 @@ class Normaliser:
             >>> Normaliser().redact("請致電０９１２-３４５-６７８，謝謝")
             '請致電<PHONE>，謝謝'
         """
-        original = _as_text(text)
-        t, starts, ends = self._clean(original)
-        if not t:
-            return original
-        out: list[str] = []
-        pos = 0
-        for s, e, kind in self._find(t):
-            if kind == "hashtag":
-                continue
-            os_, oe = _back(starts, ends, s, e)
-            out.append(original[pos:os_])
-            out.append(PLACEHOLDERS[kind])
-            pos = oe
-        out.append(original[pos:])
-        return "".join(out)
-
-
-def _nfkc_maps(text: str, nf: str) -> tuple[list[int], list[int]] | None:
-    """Maps of ``nf`` (the NFKC form of ``text``) onto ``text``; None when one to one."""
-    if len(nf) == len(text):
-        diff = [i for i, (a, b) in enumerate(zip(text, nf)) if a != b]
-        if all(unicodedata.normalize("NFKC", text[i]) == nf[i] for i in diff):
-            return None
-    parts = [unicodedata.normalize("NFKC", c) for c in text]
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, p in enumerate(parts):
-        if p:
-            starts.extend([i] * len(p))
-            ends.extend([i + 1] * len(p))
-        elif ends:
-            ends[-1] = i + 1
-    joined = "".join(parts)
-    if joined == nf:
-        return starts, ends
-    # composition across characters (decomposed accents, half-width kana with voicing marks)
-    s2, e2 = _align(joined, nf)
-    return [starts[j] for j in s2], [ends[j - 1] for j in e2]
+        return Redactor(pii=self.redact_pii, links=True).redact(text)
 
 
 def _char_by_char(conv: Any, text: str) -> str:
@@ -708,27 +400,20 @@ def _char_by_char(conv: Any, text: str) -> str:
     pieces = joined.split("\n")  # a character became two or none: keep the original there
     if len(pieces) != n:  # pragma: no cover - a separator got converted: go one by one
         pieces = [conv.convert(c) for c in text]
-    return "".join(p if len(p) == 1 else c for p, c in zip(pieces, text))
-
-
-def _as_text(value: object) -> str:
-    """The text of one cell: None, NaN and pd.NA give ''; bytes are decoded as UTF-8."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if type(value).__name__ in ("NAType", "NaTType") or (hasattr(value, "dtype") and value != value):
-        return ""  # pd.NA, NaT, numpy NaN (checked without importing pandas)
-    return str(value)
+    return "".join(p if len(p) == 1 else c for p, c in zip(pieces, text, strict=True))
 
 
 def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None,
                     normaliser: Normaliser | None = None) -> pd.DataFrame:
-    """``df`` plus the column ``text_normalised``; missing texts give ''. ``df`` is not changed.
+    """``df`` plus the column ``text_normalised`` (the ``voc normalise`` output); ``df`` is not changed.
+
+    Missing texts give ''. Every row and column of ``df`` is kept, in order, with its index.
+
+    Args:
+        df: the responses.
+        text: the column holding the free text.
+        config: settings of the Normaliser built when ``normaliser`` is None.
+        normaliser: a Normaliser to reuse (its converter is built once; the CLI passes one per run).
 
     Raises:
         InputError: ``text`` is not a column of ``df``.
@@ -741,4 +426,4 @@ def normalise_frame(df: pd.DataFrame, *, text: str, config: Config | None = None
     """
     schema.require_columns(df, [text], option="text=")
     norm = normaliser or Normaliser(config)
-    return df.assign(**{schema.TEXT_NORMALISED: [norm.normalise(v).text for v in df[text].tolist()]})
+    return df.assign(**{schema.TEXT_NORMALISED: [n.text for n in norm.normalise_many(df[text].tolist())]})

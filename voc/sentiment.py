@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol
 
 from voc.config import Config
 from voc.errors import ConfigError
+from voc.pii import pii_regions, without_pii
 from voc.segment import PhraseMatcher
 
 _PUNCT_CHARS = "，。！？；、,.!?;~～\n…"  # clause breaks, with runs of white space
@@ -39,6 +40,25 @@ def _punct_spans(text: str) -> list[tuple[int, int]]:
     if _scan is not None:
         return _scan.punct_spans(text, _PUNCT_CHARS)
     return [m.span() for m in _PUNCT.finditer(text)]
+
+
+def _breaks(text: str) -> list[tuple[int, int]]:
+    """Clause breaks: punctuation and white space, and personal data with its label (voc.pii.pii_regions).
+
+    "我的手机<PHONE>物流很慢" is two clauses, as "我的手机13812345678物流很慢" is: the number separates
+    them, and whether it was redacted must not change the clauses.
+    """
+    spans = _punct_spans(text)
+    regions = pii_regions(text)
+    if not regions:
+        return spans
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted([*spans, *regions]):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
 
 
 _QUESTION = re.compile(r"(为什么|为啥|怎么|凭什么|难道|有没有搞错|搞什么)")
@@ -202,7 +222,7 @@ class SentimentAnalyzer:
         pieces: list[tuple[int, int, bool]] = []
         pos = 0
         n = len(text)
-        breaks = _punct_spans(text)
+        breaks = _breaks(text)
         if not cuts:
             for stop, nxt in breaks:
                 if stop > pos:
@@ -229,7 +249,7 @@ class SentimentAnalyzer:
         out = []
         mi = 0
         n_matches = len(matches)
-        for (st, en, _), w in zip(pieces, weights):
+        for (st, en, _), w in zip(pieces, weights, strict=True):
             while mi < n_matches and matches[mi].start < st:
                 mi += 1
             inside = []
@@ -313,6 +333,9 @@ class SentimentAnalyzer:
         """(p(positive), p(negative), p(neutral)) per text, or None without a model / for empty texts."""
         if self.model is None or not texts:
             return [None] * len(texts)
+        # personal data and its label are not opinion: the model reads the text without them (a model
+        # trained on few placeholders reads "<PHONE>" as a positive word)
+        texts = [without_pii(t) for t in texts]
         # texts with under two different letters (emoji, punctuation, "xxx", "好") are left to the lexicon
         idx = [i for i, t in enumerate(texts) if _two_letters(t)]
         out: list[tuple[float, float, float] | None] = [None] * len(texts)
@@ -325,7 +348,7 @@ class SentimentAnalyzer:
         # columns positive, negative, neutral (zeros for a class the model does not have), as Python floats
         picked = np.column_stack([proba[:, classes.index(c)] if c in classes else np.zeros(len(idx))
                                   for c in ("positive", "negative", "neutral")])
-        for i, row in zip(idx, picked.tolist()):
+        for i, row in zip(idx, picked.tolist(), strict=True):
             out[i] = tuple(row)  # type: ignore[assignment]
         return out
 

@@ -14,8 +14,8 @@ Example:
     >>> tagger = ThemeTagger()
     >>> seg = Segmenter()
     >>> text = "送餐很慢，菜也凉了"
-    >>> [(m.theme, m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
-    [('logistics', 'delivery_speed', '送餐'), ('product', 'taste', '菜'), ('logistics', 'delivery_speed', '凉了')]
+    >>> [(m.subtheme, m.phrase) for m in tagger.find(text, seg.tokenize(text))]
+    [('delivery_speed', '送餐'), ('delivery_speed', '很慢'), ('taste', '菜'), ('delivery_speed', '凉了')]
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from voc.codeframe import Codeframe, load_codeframe
+from voc.pii import pii_regions
 from voc.segment import PhraseMatcher, Token
 
 RULE_CONFIDENCE = 0.9
@@ -107,26 +108,35 @@ class ThemeTagger:
                     self._matcher = PhraseMatcher(entries)
         return self._matcher
 
-    def find(self, text: str, tokens: Sequence[Token] | set[int], clauses: Sequence[tuple[int, int]] | None = None,
+    def find(self, text: str, tokens: Sequence[Token] | set[int],
+             clauses: Sequence[tuple[int, int]] | None = None,
              opinion: Sequence[bool] | None = None) -> list[RawMention]:
         """Mentions in ``text`` (normalised), given its tokens and optionally its clause spans.
 
         ``opinion[k]`` tells whether clause k voices an opinion (has sentiment words); ``weak`` phrases
-        count only in such clauses. Without it, weak phrases always count.
+        count only in such clauses. Without it, weak phrases always count. Personal data
+        (:func:`voc.pii.pii_regions`: a placeholder or a raw number, with its label such as 手机) is skipped,
+        so redaction never changes the mentions.
         """
         if not text:
             return []
         # tokens, or already the set of their start/end offsets (Segmenter.boundaries)
-        boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {t.end for t in tokens}
-        spans = list(clauses) if clauses else [(0, len(text))]
+        boundaries = tokens if isinstance(tokens, set) else {t.start for t in tokens} | {
+            t.end for t in tokens}
+        # personal data and the word introducing it (我的手机<PHONE>) are no mention and no context
+        regions = pii_regions(text)
+        spans = list(clauses) if clauses else _outside(regions, len(text))
         out: list[RawMention] = []
         starts = [s for s, _ in spans]
         for m in self._get_matcher().find(text, boundaries):
-            k = bisect_right(starts, m.start) - 1
-            if k < 0 or m.start >= spans[k][1]:
-                k = _clause_index(spans, m.start)  # clauses given out of order or with gaps
+            if regions and any(m.start < e and s < m.end for s, e in regions):
+                continue
+            at = bisect_right(starts, m.start) - 1
+            # clauses given out of order or with gaps: look for the one holding the match
+            k = at if at >= 0 and m.start < spans[at][1] else _clause_index(spans, m.start)
             clause = text[spans[k][0]:max(spans[k][1], m.end)] if k is not None else text
-            # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's subject
+            # a clause that opens with the phrase ("…小哥很准时，态度也好") continues the previous one's
+            # subject
             before = text[spans[k - 1][0]:spans[k - 1][1]] if k and m.start - spans[k][0] <= 1 else ""
             opinionated = opinion is None or k is None or opinion[k]
             seen: set[tuple[str, str]] = set()
@@ -137,12 +147,29 @@ class ThemeTagger:
                 unless = rule.unless_near
                 if unless is not None and (unless.search(clause) or (before and unless.search(before))):
                     continue
-                if rule.contextual and (rule.near is None or not rule.near.search(clause.replace(m.phrase, "", 1))):
+                if rule.contextual and (rule.near is None
+                                        or not rule.near.search(clause.replace(m.phrase, "", 1))):
                     continue
                 seen.add(key)
                 conf = CONTEXT_CONFIDENCE if rule.contextual else RULE_CONFIDENCE
-                out.append(_new_mention(RawMention, (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")))
+                fields = (rule.theme, rule.subtheme, m.phrase, m.start, m.end, conf, "rules")
+                out.append(_new_mention(RawMention, fields))
         return out
+
+
+def _outside(regions: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """The spans of ``[0, n)`` between the (sorted, disjoint) ``regions``; the whole text without any."""
+    if not regions:
+        return [(0, n)]
+    out = []
+    pos = 0
+    for s, e in regions:
+        if s > pos:
+            out.append((pos, s))
+        pos = e
+    if n > pos:
+        out.append((pos, n))
+    return out or [(0, n)]
 
 
 def _clause_index(spans: Sequence[tuple[int, int]], start: int) -> int | None:
