@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.voc-installed
 BUILT  := $(VENV)/.voc-built
 
-.PHONY: demo test install bench eval clean
+.PHONY: demo test install lint bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(BUILT)
 
 test: $(BUILT)
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check voc tests benchmarks corpora training
+	$(BIN)/mypy
 
 bench: $(BUILT)
 	$(BIN)/python benchmarks/bench_throughput.py

@@ -262,9 +262,9 @@ class _Writer:
         return self.pick(SLOTS[script][name])
 
     def clause(self, sub: str, polarity: str, script: str, month: str) -> str:
-        if sub == "logistics.delivery_speed" and polarity == "negative" and month >= "2026-08":
-            if self.rng.random() < 0.3:
-                return self.fill(CARRIER_CHANGE[script], script)
+        if (sub == "logistics.delivery_speed" and polarity == "negative" and month >= "2026-08"
+                and self.rng.random() < 0.3):
+            return self.fill(CARRIER_CHANGE[script], script)
         key = {"negative": "-", "positive": "+", "neutral": "0"}[polarity]
         return self.fill(self.pick(BANK[script][sub][key]), script)
 
@@ -704,7 +704,7 @@ def qualtrics_rows(out: list[Response], seed: int) -> list[list[str]]:
            "_recordId", "recipientLastName", "recipientFirstName", "recipientEmail", "externalDataReference",
            "locationLatitude", "locationLongitude", "distributionChannel", "userLanguage", "QID1",
            "QID1_NPS_GROUP", "QID2", "QID3_TEXT", "QID4", "QID5"]
-    import_ids = ['{"ImportId":"%s"%s}' % (i, tz if i in ("startDate", "endDate", "recordedDate") else "")
+    import_ids = ['{{"ImportId":"{}"{}}}'.format(i, tz if i in ("startDate", "endDate", "recordedDate") else "")
                   for i in ids]
     rows = [header, labels, import_ids]
     alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -103,8 +103,8 @@ def run(app: typer.Typer, argv: list[str] | None, err: Console) -> None:
     """Run ``app`` as the ``voc`` command and exit: 0 ok, 1 bug, 2 usage/user error, 130 Ctrl-C, 143 SIGTERM."""
     import gc
 
-    from voc.errors import VocError, rename_params, write_crash_log
     from voc._parallel import GC_THRESHOLDS
+    from voc.errors import VocError, rename_params, write_crash_log
 
     gc.set_threshold(*GC_THRESHOLDS)  # a command line run is our own process: collect less often
     terminated: list[int] = []

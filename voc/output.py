@@ -469,6 +469,7 @@ def _write_parquet(chunks: Iterator[pd.DataFrame], fh: IO[bytes], *, bom: bool) 
                 except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
                     raise InputError(f"chunk {i} does not fit the column types of the first chunk ({exc}); "
                                      "write .csv or .jsonl, or give the columns one type") from exc
+            assert writer is not None
             writer.write_table(table)
         if writer is None:  # no chunks at all: an empty file with no columns
             pq.write_table(pa.table({}), fh)

@@ -78,7 +78,7 @@ class _Job(NamedTuple):
     """A chunk of a stream in flight: the frame, its texts' indexes, what the workers tag, what is known."""
 
     df: pd.DataFrame
-    index: list[int]
+    positions: list[int]  #: each row's index among the distinct texts
     todo: list[str]
     known: list[Any]
     futures: list[Future[Any]]
@@ -116,7 +116,8 @@ class Pipeline:
                 return normaliser.normalise(phrase).text
 
             frame = self.codeframe if isinstance(self.codeframe, Codeframe) else load_codeframe(self.codeframe)
-            theme_model, sent_model = None, None
+            theme_model: Any = None
+            sent_model: Any = None
             if self.model_dir is not None:
                 from voc.models.store import load_model_dir
 
@@ -292,7 +293,7 @@ class Pipeline:
                 (theme, cl, clause_keys.setdefault("，".join(norm.text[c.start:c.end] for c in cl), len(clause_keys)))
                 for theme, cl in by_theme.items()])
         clause_model = analyzer.model_scores(list(clause_keys))
-        for (text, norm, clauses, mentions, truncated), by_theme, probs in zip(prepared, per_doc_theme_clauses,
+        for (text, norm, clauses, mentions, truncated), theme_clauses, probs in zip(prepared, per_doc_theme_clauses,
                                                                                doc_probs):
             lex, hits = analyzer.lexicon_score(clauses)
             # the model reads whole reviews well but short slang ("yyds", "没毛病") badly: trust the lexicon more there
@@ -300,7 +301,7 @@ class Pipeline:
             doc_score = analyzer.blend(lex, hits, None if probs is None else probs[0] - probs[1],
                                        weight=analyzer.clause_model_weight if short else None)
             theme_scores: dict[str, float] = {}
-            for theme, cl, key in by_theme:
+            for theme, cl, key in theme_clauses:
                 tlex, thits = analyzer.lexicon_score(cl)
                 cm = clause_model[key]
                 if thits:

@@ -251,10 +251,7 @@ def ppi_mean(y: np.ndarray, f: np.ndarray, labelled: np.ndarray, *, pi: np.ndarr
     labelled = np.asarray(labelled, dtype=bool)
     y = np.where(labelled, np.nan_to_num(np.asarray(y, dtype=float)), 0.0)[:, None]
     A, B = _psi_parts(f, y, labelled, _weights(labelled, pi))
-    if lam is None:
-        lam_v = _box_minimise(A[:, 0] - A[:, 0].mean(), B - B.mean(0))
-    else:
-        lam_v = np.array([float(lam)])
+    lam_v = _box_minimise(A[:, 0] - A[:, 0].mean(), B - B.mean(0)) if lam is None else np.array([float(lam)])
     psi = A[:, 0] + lam_v[0] * B[:, 0]
     n_all = len(psi)
     return Estimate(float(psi.mean()), float(np.sqrt(psi.var() / n_all)), (float(lam_v[0]),))
