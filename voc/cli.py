@@ -357,7 +357,8 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
             date: Annotated[str | None, typer.Option("--date", help="Date column: also compute per period.")] = None,
             period: PeriodOpt = Period.M, allow_scale: AllowScaleOpt = False, drop_invalid: DropInvalidOpt = False,
             id: IdOpt = None, codeframe: CodeframeOpt = None, model: ModelOpt = None,
-            encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None) -> None:
+            encoding: EncodingOpt = None, sheet: SheetOpt = None, config: ConfigOpt = None,
+            validated: Annotated[Path | None, typer.Option("--validated", help="Hand labels from `voc sample`: adds impact_validated with intervals that cover tagging error.")] = None) -> None:
     """What moves NPS or CSAT: impact, gap with 95% CI, significance and relative importance per theme.
 
     Tags the text first (or reuses the themes columns of a file that voc tag wrote).
@@ -381,9 +382,12 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=len(df))
             df = Pipeline(cfg).tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
+    from voc.cli_validate import read_validated
+
     with score_checks(allow_scale=True, drop_invalid=drop_invalid):  # the whole column passed the checks above
         table = driver_table(df, score=_col(df, score) or score, metric=metric.value, segment=_col(df, segment),
-                             date=_col(df, date), period=period.value, config=cfg)
+                             date=_col(df, date), period=period.value, config=cfg,
+                             validated=read_validated(validated, Pipeline(cfg)))
     if table.empty and table.attrs.get("explanation"):
         err.print(f"[yellow]note:[/] {table.attrs['explanation']}")
     _write(write_frame, table, output)
@@ -495,6 +499,7 @@ def _require_text(chunk: Any, text: str | None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``voc`` console script: always exits (0 ok, 1 bug, 2 usage/user error, 130/143)."""
+    import voc.cli_validate  # noqa: F401 - registers `voc sample`
     from voc._cli_run import run
 
     run(app, argv, err)
