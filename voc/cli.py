@@ -377,17 +377,18 @@ def drivers(input: InputArg, output: OutputOpt, text: TextOpt = None,
                         sheet=_sheet(sheet))
     _check_scores(df, [("score", _col(df, score), metric.value)], cfg, allow_scale=allow_scale, drop_invalid=drop_invalid)
     _check_dates(df, _col(df, date))
+    pipe = Pipeline(cfg)  # one pipeline for tagging and for the label file's theme ids
     if "themes" not in df.columns:
         col = _require_text(df, text)
         with _progress("tag") as bar:
             task = bar.add_task("tag", total=len(df))
-            df = Pipeline(cfg).tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
+            df = pipe.tag_frame(df, text=col, progress=lambda n: bar.advance(task, n))
     from voc.cli_validate import read_validated
 
     with score_checks(allow_scale=True, drop_invalid=drop_invalid):  # the whole column passed the checks above
         table = driver_table(df, score=_col(df, score) or score, metric=metric.value, segment=_col(df, segment),
                              date=_col(df, date), period=period.value, config=cfg,
-                             validated=read_validated(validated, Pipeline(cfg)))
+                             validated=read_validated(validated, pipe))
     if table.empty and table.attrs.get("explanation"):
         err.print(f"[yellow]note:[/] {table.attrs['explanation']}")
     _write(write_frame, table, output)
